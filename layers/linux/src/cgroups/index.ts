@@ -1,0 +1,6 @@
+export { detectCgroupLayout, resolveCgroupsPath, ownCgroup, type CgroupLayout } from './layout';
+export { Cgroup } from './cgroup';
+export { CgroupError } from './errors';
+export { v1Writes, v2Writes, sharesToWeight, blkioWeightToIoWeight, type CgroupResources, type CgroupWrite, type DeviceRule } from './resources';
+export { compileDeviceRules, encodeInsns, attachDeviceFilter, type BpfInsn } from './devicesBpf';
+export type { CgroupStats } from './stats';

@@ -1,0 +1,3 @@
+export * from './ops';
+export * from './protocol';
+export * from './client';

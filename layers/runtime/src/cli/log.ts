@@ -1,0 +1,41 @@
+// runc-style log lines. Text: time="..." level=error msg="..."; JSON (--log-format json):
+// {"level":"error","msg":"...","time":"..."}. Callers such as containerd-shim-runc-v2 read the
+// last error line of the --log file, so errors always go there when --log is set; they also go
+// to stderr (unless stderr *is* the log) so a person sees them.
+import fs from 'node:fs';
+
+export type Level = 'debug' | 'info' | 'warning' | 'error';
+
+export interface LogConfig {
+  file?: string;
+  format: 'text' | 'json';
+  debug: boolean;
+}
+
+let cfg: LogConfig = { format: 'text', debug: false };
+
+export function configureLog(c: LogConfig): void {
+  cfg = c;
+}
+
+function line(level: Level, msg: string): string {
+  const time = new Date().toISOString();
+  if (cfg.format === 'json') return `${JSON.stringify({ level, msg, time })}\n`;
+  return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
+}
+
+export function log(level: Level, msg: string): void {
+  if (level === 'debug' && !cfg.debug) return;
+  const text = line(level, msg);
+  if (cfg.file) {
+    try {
+      fs.appendFileSync(cfg.file, text);
+    } catch {
+      // the log file is best effort; stderr still gets it below
+    }
+  }
+  if (!cfg.file || level === 'error') {
+    // On a terminal, runc prints errors in its text format; we keep that for both formats.
+    fs.writeSync(2, cfg.format === 'json' && cfg.file ? line(level, msg) : text);
+  }
+}

@@ -1,0 +1,54 @@
+// runtime.md#start: run the user's program. The init has been blocked in open(exec.fifo,
+// O_WRONLY) since create; opening the fifo for reading releases it, it writes one byte, and then
+// (after startContainer hooks) calls execve. We then remove the fifo: its absence is how every
+// later command knows the container was started.
+import fs from 'node:fs';
+import { processLiveness } from '@strata/linux';
+import type { GlobalOptions } from './types';
+import { assertAllowed } from '../lifecycle';
+import { RuntimeError } from '../errors';
+import { loadState, computeStatus, execFifoPath, lockContainer, publicState } from '../container';
+import { runHooksWarnOnly } from '../hooks';
+
+const nap = new Int32Array(new SharedArrayBuffer(4));
+
+export function releaseInit(root: string, id: string, pid: number, startTime: string | undefined): void {
+  const fifo = execFifoPath(root, id);
+  // O_NONBLOCK: a plain O_RDONLY open would hang forever if the init died meanwhile.
+  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(1);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      let n = 0;
+      try {
+        n = fs.readSync(fd, buf, 0, 1, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      }
+      if (n === 1) break;
+      // 0 bytes = the writer has not opened its end yet (or died): check, then wait a little.
+      if (processLiveness(pid, startTime) !== 'alive') throw new RuntimeError('BAD_STATE', 'container process is already dead');
+      if (Date.now() > deadline) throw new RuntimeError('SYSTEM', 'timed out waiting for the container init to open exec.fifo');
+      Atomics.wait(nap, 0, 0, 1);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.rmSync(fifo, { force: true });
+}
+
+export async function start(g: GlobalOptions, o: { id: string }): Promise<void> {
+  const unlock = lockContainer(g.root, o.id);
+  let saved;
+  try {
+    saved = loadState(g.root, o.id);
+    assertAllowed('start', computeStatus(g.root, saved), o.id);
+    releaseInit(g.root, o.id, saved.pid, saved.pidStartTime);
+  } finally {
+    unlock();
+  }
+  // config.md#posix-platform-hooks: poststart runs after the process started, before start
+  // returns; a failure is a warning (runtime.md#lifecycle step 10).
+  runHooksWarnOnly(saved.spec.hooks?.poststart, publicState(g.root, saved), 'poststart');
+}

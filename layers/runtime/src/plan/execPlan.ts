@@ -1,0 +1,51 @@
+// The plan of `exec`: join everything the container's init has (its cgroups and namespaces),
+// then become the requested process. runc does the same through nsexec's setns path.
+import type { Process, Spec } from '@strata/oci';
+import type { InitOp } from '@strata/linux';
+import { NAMESPACES, planNamespaces } from './namespaces';
+import { rlimitOps, identityOps, seccompOp, execOps, finalExec, withHome } from './process';
+
+export interface ExecPlanInput {
+  spec: Spec;
+  process: Process;
+  /** Host pid of the container's init. */
+  initPid: number;
+  cgroupProcs: string[];
+  consoleSocket?: string;
+  foreground: boolean;
+  home?: string;
+}
+
+export function buildExecPlan(input: ExecPlanInput): InitOp[] {
+  const { spec, process: proc } = input;
+  const ns = planNamespaces(spec);
+  const plan: InitOp[] = [];
+  for (const f of input.cgroupProcs) plan.push({ op: 'join-cgroup', args: [f], why: 'the container\'s cgroups' });
+  // Join every namespace the container has, through its init: /proc/<pid>/ns/<type>. User first,
+  // mount last (see namespaces.ts JOIN_ORDER). The time namespace applies to children only.
+  const order = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+  for (const type of order) {
+    if (!ns.has(type)) continue;
+    const info = NAMESPACES[type];
+    plan.push({ op: 'setns', args: [`/proc/${input.initPid}/ns/${info.proc}`, info.flag], why: `the container's ${type} namespace` });
+  }
+  if (input.consoleSocket) plan.push({ op: 'console-connect', args: [input.consoleSocket] });
+  plan.push({ op: 'clone', args: [0, input.foreground ? 1 : 0, '', '', ''], why: 'a child, so the pid namespace applies' });
+  plan.push({ op: 'setsid', args: [] });
+  if (proc.terminal && input.consoleSocket) {
+    plan.push({ op: 'console-setup', args: [proc.consoleSize?.height ?? 0, proc.consoleSize?.width ?? 0, proc.user?.uid ?? 0, proc.user?.gid ?? 0] });
+  }
+  plan.push(...rlimitOps(proc));
+  if (proc.oomScoreAdj !== undefined) plan.push({ op: 'write-file', args: ['/proc/self/oom_score_adj', String(proc.oomScoreAdj)] });
+  if (proc.user?.umask !== undefined) plan.push({ op: 'umask', args: [proc.user.umask] });
+  // exec'd processes get the container's seccomp filter too (runc does the same).
+  const seccomp = seccompOp(spec);
+  plan.push(...identityOps(spec, proc, seccomp));
+  plan.push({ op: 'chdir', args: [proc.cwd || '/'] });
+  const env = withHome(proc.env ?? [], input.home);
+  plan.push(...execOps(proc, env));
+  plan.push({ op: 'ready', args: [] });
+  if (seccomp && proc.noNewPrivileges) plan.push({ ...seccomp, why: 'seccomp last' });
+  plan.push(finalExec(proc, env));
+  return plan;
+}

@@ -1,0 +1,106 @@
+// Model-based test (fast-check fc.commands): random sequences of operations on a real container,
+// each result predicted by the lifecycle table (src/lifecycle.ts). It checks both directions:
+// an allowed operation succeeds and moves to the table's next state, and a refused one fails and
+// leaves the state as if it were never attempted (runtime.md#errors).
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAllowed, nextState, type ContainerStatus, type Operation } from '../src/lifecycle';
+import { sandbox, baseConfig, leaks, isRoot, built, uniqueId, type Sandbox } from './helpers';
+
+type Model = { status: ContainerStatus | 'absent' };
+interface Real {
+  sb: Sandbox;
+  id: string;
+  bundle: string;
+}
+
+function actualStatus(r: Real): ContainerStatus | 'absent' {
+  const s = r.sb.rt(['state', r.id]);
+  if (s.status !== 0) return 'absent';
+  return JSON.parse(s.stdout).status as ContainerStatus;
+}
+
+function settle(r: Real, want: Model['status']): Model['status'] {
+  const end = Date.now() + 5000;
+  let got = actualStatus(r);
+  while (got !== want && Date.now() < end) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    got = actualStatus(r);
+  }
+  return got;
+}
+
+class Op implements fc.Command<Model, Real> {
+  constructor(readonly op: Operation | 'create' | 'delete-force') {}
+  check() {
+    return true;
+  }
+  run(m: Model, r: Real): void {
+    const before = m.status;
+    let args: string[];
+    let allowed: boolean;
+    let after: Model['status'];
+    switch (this.op) {
+      case 'create':
+        args = ['create', '--bundle', r.bundle, r.id];
+        allowed = before === 'absent';
+        after = 'created';
+        break;
+      case 'delete':
+      case 'delete-force': {
+        const force = this.op === 'delete-force';
+        args = ['delete', ...(force ? ['--force'] : []), r.id];
+        allowed = before !== 'absent' && isAllowed('delete', before, force);
+        after = 'absent';
+        break;
+      }
+      case 'kill':
+        args = ['kill', r.id, 'KILL'];
+        allowed = before !== 'absent' && isAllowed('kill', before);
+        after = 'stopped';
+        break;
+      case 'exec':
+        args = ['exec', r.id, 'true'];
+        allowed = before !== 'absent' && isAllowed('exec', before);
+        after = before;
+        break;
+      default:
+        args = [this.op, r.id];
+        allowed = before !== 'absent' && isAllowed(this.op, before as ContainerStatus);
+        after = before === 'absent' ? 'absent' : nextState(this.op, before as ContainerStatus);
+    }
+    const res = r.sb.rt(args);
+    expect(res.status === 0, `${args.join(' ')} in ${before}: ${res.stderr}`).toBe(allowed);
+    if (allowed) m.status = after;
+    // Errors leave the state unchanged; successes reach the table's state.
+    expect(settle(r, m.status), `after ${args.join(' ')} (was ${before})`).toBe(m.status);
+  }
+  toString() {
+    return this.op;
+  }
+}
+
+describe.skipIf(!isRoot || !built)('lifecycle model (fast-check, real containers)', () => {
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = sandbox();
+  });
+  afterAll(() => sb.cleanup());
+
+  it('every operation sequence follows the lifecycle table', () => {
+    const ops = (['create', 'start', 'state', 'kill', 'pause', 'resume', 'delete', 'delete-force', 'exec'] as const).map((o) => fc.constant(new Op(o)));
+    fc.assert(
+      fc.property(fc.commands(ops, { maxCommands: 8 }), (cmds) => {
+        const id = uniqueId('model');
+        const real: Real = { sb, id, bundle: sb.bundle(baseConfig(['sleep', '60'])) };
+        try {
+          fc.modelRun(() => ({ model: { status: 'absent' }, real }), cmds);
+        } finally {
+          sb.rt(['delete', '--force', id]);
+          expect(leaks(id, [sb.root])).toEqual([]);
+        }
+      }),
+      { numRuns: Number(process.env.STRATA_MODEL_RUNS ?? 8), endOnFailure: true },
+    );
+  });
+});

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Set up Strata on a fresh Debian 12 / Ubuntu 24.04 machine, as root:
+#   1. the Debian packages it needs (only those missing; apt-get as root),
+#   2. npm dependencies, 3. build (native init helper + bundled binaries),
+#   4. binaries linked onto PATH, 5. the default busybox bundle built from the host's busybox-static.
+# Nothing is downloaded except Debian and npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+# --- 1. Debian packages --------------------------------------------------------------------
+pkgs=(
+  busybox-static            # the default image: a static busybox with applets as hard links
+  gcc libc6-dev             # builds the static strata-init helper
+  runc crun                 # reference runtimes (interop tests, spec-tests, benchmarks)
+  containerd                # real containerd + ctr + containerd-shim-runc-v2 (interop)
+  podman conmon             # podman --runtime strata-runtime (interop)
+  iproute2 procps psmisc util-linux
+  hyperfine time            # benchmarks
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages: ${missing[*]} (run this script as root, or apt-get install them)" >&2
+    exit 1
+  fi
+fi
+
+# --- 2. npm dependencies -------------------------------------------------------------------
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+
+# --- 3. build ------------------------------------------------------------------------------
+node scripts/build.mjs
+
+# --- 4. binaries on PATH -------------------------------------------------------------------
+bindir=${STRATA_BINDIR:-/usr/local/bin}
+if [ -w "$bindir" ]; then
+  ln -sf "$repo/layers/runtime/dist/strata-runtime.mjs" "$bindir/strata-runtime"
+  [ -f "$repo/spec-tests/dist/strata-spec-tests.mjs" ] && ln -sf "$repo/spec-tests/dist/strata-spec-tests.mjs" "$bindir/strata-spec-tests"
+fi
+
+# --- 5. the default bundle ------------------------------------------------------------------
+bash scripts/default-bundle.sh
+echo "setup: done. Try: strata-runtime run -b /var/lib/strata/bundles/busybox hello"

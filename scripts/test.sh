@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command of the README (and of CI): typecheck, then every vitest project (unit tests,
+# then integration tests against the real kernel and real peers, which need root), then the
+# bounded conformance run. Ends with one "N passed, N failed, N skipped" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+unset NODE_EXTRA_CA_CERTS
+status=0
+npx tsc -p tsconfig.json --noEmit || status=1
+report=$(mktemp /tmp/strata-vitest.XXXXXX.json)
+npx vitest run --config scripts/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=1
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + (r.numTodoTests || 0);
+  console.log(`vitest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' "$report" || status=1
+rm -f "$report"
+exit $status
