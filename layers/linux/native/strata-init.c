@@ -539,7 +539,8 @@ static void op_lookup(const char *name, const char *pathenv) {
    * container's PATH, from process.env) is tried. Done before READY so `create` fails for a
    * missing executable, as runc does. */
   if (strchr(name, '/')) {
-    if (access(name, X_OK) < 0) DIE_ERRNO("exec: \"%s\"", name);
+    /* worded like runc (Go's exec.LookPath), which callers and users know */
+    if (access(name, X_OK) < 0) die("exec: \"%s\": stat %s: %s", name, name, errno == ENOENT ? "no such file or directory" : strerror(errno));
     snprintf(exec_path, sizeof exec_path, "%s", name);
     return;
   }
@@ -948,6 +949,9 @@ int main(void) {
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
   }
+  /* Device nodes and directories get exactly the modes the plan asks for; the container's own
+   * umask is set later by OP_UMASK (process.user.umask). */
+  umask(0);
   uint32_t len;
   char *plan = recv_msg(MSG_PLAN, &len);
   if (!plan) die("no plan received on fd %d", ctl_fd);

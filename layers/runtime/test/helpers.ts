@@ -19,6 +19,8 @@ let sharedRootfs: string | undefined;
 export function busyboxRootfs(): string {
   if (sharedRootfs) return sharedRootfs;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-test-rootfs-'));
+  // Reachable by a container root mapped to another host uid (user namespace tests).
+  fs.chmodSync(dir, 0o755);
   const r = spawnSync('bash', [path.join(repo, 'scripts/busybox-rootfs.sh'), path.join(dir, 'rootfs')], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`busybox-rootfs.sh failed: ${r.stderr}`);
   sharedRootfs = path.join(dir, 'rootfs');
@@ -99,12 +101,29 @@ export function sandbox(): Sandbox {
       return b;
     },
     rt(args, opts = {}) {
-      return spawnSync('node', [runtimeBin, '--root', root, ...args], {
-        encoding: 'utf8',
-        input: opts.input ?? '',
-        timeout: opts.timeout ?? 30_000,
-        env: cleanEnv(opts.env),
-      });
+      // Output goes to files, not pipes: a detached container inherits the runtime's stdout and
+      // stderr (runc semantics), and a pipe would keep spawnSync waiting until it exits.
+      const out = path.join(dir, `out-${++counter}`);
+      const err = path.join(dir, `err-${counter}`);
+      const fo = fs.openSync(out, 'w');
+      const fe = fs.openSync(err, 'w');
+      try {
+        const r = spawnSync('node', [runtimeBin, '--root', root, ...args], {
+          encoding: 'utf8',
+          input: opts.input ?? '',
+          stdio: ['pipe', fo, fe],
+          timeout: opts.timeout ?? 30_000,
+          env: cleanEnv(opts.env),
+        });
+        r.stdout = fs.readFileSync(out, 'utf8');
+        r.stderr = fs.readFileSync(err, 'utf8');
+        return r;
+      } finally {
+        fs.closeSync(fo);
+        fs.closeSync(fe);
+        fs.rmSync(out, { force: true });
+        fs.rmSync(err, { force: true });
+      }
     },
     cleanup() {
       // delete --force everything that is left, then remove the dirs.
