@@ -52,14 +52,14 @@ describe.skipIf(!isRoot || !built || !has('containerd') || !has('ctr'))('contain
 
   it('ctr run --rm runs a container through the shim and strata-runtime', () => {
     const id = uniqueId('ctr');
-    const r = ctr(['run', '--rm', '--rootfs', busyboxRootfs(), '--runc-binary', runtimeBin, id, 'sh', '-c', 'echo hello from ctr; exit 4']);
+    const r = ctr(['run', '--rm', '--runc-binary', runtimeBin, '--rootfs', busyboxRootfs(), id, 'sh', '-c', 'echo hello from ctr; exit 4']);
     expect(r.stdout).toContain('hello from ctr');
     expect(r.status).toBe(4);
   });
 
   it('exec, ps, pause/resume and kill work on a detached task', () => {
     const id = uniqueId('ctr');
-    expect(ctr(['run', '-d', '--rootfs', busyboxRootfs(), '--runc-binary', runtimeBin, id, 'sleep', '60']).status).toBe(0);
+    expect(ctr(['run', '-d', '--runc-binary', runtimeBin, '--rootfs', busyboxRootfs(), id, 'sleep', '60']).status).toBe(0);
     const ex = ctr(['t', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'echo exec-ok; cat /proc/1/cmdline']);
     expect(ex.status, ex.stderr).toBe(0);
     expect(ex.stdout).toContain('exec-ok');
@@ -87,7 +87,9 @@ describe.skipIf(!isRoot || !built || !has('podman'))('podman drives strata-runti
       const r = spawnSync(
         'podman',
         ['--root', `${dir}/root`, '--runroot', `${dir}/run`, '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--runtime', runtimeBin,
-          'run', '--rm', '--network', 'none', '--rootfs', busyboxRootfs(), 'sh', '-c', 'echo hello from podman; hostname'],
+          // podman asks for RLIMIT_NOFILE/NPROC above this host's hard limits and the host has no
+          // CAP_SYS_RESOURCE (facts-machine.md): runc fails the same way without these two flags.
+          'run', '--rm', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--network', 'none', '--rootfs', busyboxRootfs(), 'sh', '-c', 'echo hello from podman; hostname'],
         { encoding: 'utf8', timeout: 60_000 },
       );
       expect(r.stderr).toBe('');

@@ -50,7 +50,8 @@ class Op implements fc.Command<Model, Real> {
       case 'delete-force': {
         const force = this.op === 'delete-force';
         args = ['delete', ...(force ? ['--force'] : []), r.id];
-        allowed = before !== 'absent' && isAllowed('delete', before, force);
+        // runc: `delete --force` of a container that does not exist succeeds (nothing to do).
+        allowed = before === 'absent' ? force : isAllowed('delete', before, force);
         after = 'absent';
         break;
       }

@@ -69,6 +69,8 @@ interface Insn {
   k: number;
   /** For JA: the label to resolve. */
   target?: string;
+  /** For a conditional jump: the label its "true" branch goes to (must be <= 255 ahead). */
+  jtTarget?: string;
 }
 
 class Assembler {
@@ -93,6 +95,10 @@ class Assembler {
   ja(target: string): void {
     this.insns.push({ code: JMP_JA, jt: 0, jf: 0, k: 0, target });
   }
+  /** if (A == k) goto target, where target is at most 255 instructions ahead. */
+  shortJeq(k: number, target: string): void {
+    this.insns.push({ code: JEQ_K, jt: 0, jf: 0, k: k >>> 0, jtTarget: target });
+  }
   /** if (A op k) goto target */
   jumpIf(op: number, k: number, target: string): void {
     this.emit(op, k, 0, 1);
@@ -107,6 +113,11 @@ class Assembler {
     const b = Buffer.alloc(this.insns.length * 8);
     this.insns.forEach((ins, pc) => {
       let k = ins.k;
+      if (ins.jtTarget !== undefined) {
+        const t = this.labels.get(ins.jtTarget);
+        if (t === undefined || t - (pc + 1) < 0 || t - (pc + 1) > 255) throw new Error(`seccomp compiler: short jump to ${ins.jtTarget} out of range`);
+        ins.jt = t - (pc + 1);
+      }
       if (ins.target !== undefined) {
         const t = this.labels.get(ins.target);
         if (t === undefined) throw new Error(`seccomp compiler: unresolved label ${ins.target}`);
@@ -239,13 +250,17 @@ export function compileSeccomp(profile: SeccompProfile, opts: { nativeArch?: str
   a.ret(SECCOMP_RET.KILL_PROCESS); // an ABI the profile does not cover
 
   const blocks: { label: string; rules: typeof rules; bits64: boolean }[] = [];
+  // A name is "skipped" only when no listed architecture knows it (chown32 exists on x86 only).
+  const unknownOn = new Map<string, number>();
+  let dispatched = 0;
   const dispatch = (arch: string, table: Record<string, number>, bits64: boolean) => {
+    dispatched++;
     const byNr = new Map<number, typeof rules>();
     for (const r of rules) {
       for (const name of r.names) {
         const nr = table[name];
         if (nr === undefined) {
-          if (!skipped.includes(name)) skipped.push(name);
+          unknownOn.set(name, (unknownOn.get(name) ?? 0) + 1);
           continue;
         }
         const list = byNr.get(nr) ?? [];
@@ -253,7 +268,27 @@ export function compileSeccomp(profile: SeccompProfile, opts: { nativeArch?: str
         byNr.set(nr, list);
       }
     }
-    for (const [nr, rs] of [...byNr].sort((x, y) => x[0] - y[0])) {
+    const sorted = [...byNr].sort((x, y) => x[0] - y[0]);
+    // Syscalls decided by one rule without argument checks (most of any profile) take one
+    // instruction each: "jeq nr" straight to a shared "ret action" at the end of a chunk of at
+    // most CHUNK of them, so the 8-bit jump offset always suffices.
+    const simple = sorted.filter(([, rs]) => rs.length === 1 && !(rs[0].args ?? []).length);
+    const CHUNK = 200;
+    for (let i = 0; i < simple.length; i += CHUNK) {
+      const chunk = simple.slice(i, i + CHUNK);
+      const rets = new Map<number, string>();
+      for (const [, rs] of chunk) if (!rets.has(rs[0].value)) rets.set(rs[0].value, a.fresh('ret_'));
+      for (const [nr, rs] of chunk) a.shortJeq(nr, rets.get(rs[0].value)!);
+      const after = a.fresh('chunk_end_');
+      a.ja(after);
+      for (const [value, label] of rets) {
+        a.label(label);
+        a.ret(value);
+      }
+      a.label(after);
+    }
+    for (const [nr, rs] of sorted) {
+      if (rs.length === 1 && !(rs[0].args ?? []).length) continue;
       const label = a.fresh(`sys_${arch}_${nr}_`);
       blocks.push({ label, rules: rs, bits64 });
       a.jumpIf(JEQ_K, nr, label);
@@ -286,6 +321,7 @@ export function compileSeccomp(profile: SeccompProfile, opts: { nativeArch?: str
     }
     a.ret(defaultAction);
   }
+  for (const [name, n] of unknownOn) if (n >= dispatched) skipped.push(name);
   const program = a.assemble();
   const instructions = program.length / 8;
   if (instructions > 4096) throw new SeccompError(`the filter needs ${instructions} BPF instructions; the kernel allows 4096 (BPF_MAXINSNS)`, P);

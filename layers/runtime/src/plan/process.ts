@@ -3,7 +3,7 @@
 import type { Process, Spec } from '@strata/oci';
 import { capMask, compileSeccomp, type InitOp } from '@strata/linux';
 import { RuntimeError } from '../errors';
-import { warn } from '../warnings';
+import { warn, debug } from '../warnings';
 
 export const RLIMITS: Record<string, number> = {
   RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
@@ -82,7 +82,8 @@ export function seccompOp(spec: Spec): InitOp | undefined {
   if (compiled.needsListener) {
     throw new RuntimeError('UNSUPPORTED', 'config.json /linux/seccomp: SCMP_ACT_NOTIFY (seccomp user notification via listenerPath) is not supported by strata-runtime', { pointer: '/linux/seccomp' });
   }
-  for (const s of compiled.skipped) warn(`seccomp: ignoring syscall ${JSON.stringify(s)}, unknown on this architecture`);
+  // runc (libseccomp) skips unknown syscall names silently; we note them at debug level.
+  if (compiled.skipped.length) debug(`seccomp: no syscall number for ${compiled.skipped.join(', ')} on the listed architectures; skipped`);
   return { op: 'seccomp', args: [compiled.flags, compiled.program], why: `${compiled.instructions} BPF instructions` };
 }
 
