@@ -21,7 +21,7 @@ execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-static', '-o', init
 const shebang = '#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node --no-warnings';
 const banner = `${shebang}\nimport { createRequire as __strataRequire } from 'node:module'; const require = __strataRequire(import.meta.url);`;
 const entries = [
-  { in: 'layers/runtime/src/cli/bin.ts', out: 'layers/runtime/dist/strata-runtime.mjs', copyInit: true },
+  { in: 'layers/runtime/src/cli/bin.ts', out: 'layers/runtime/dist/strata-runtime.mjs', copyInit: true, split: true },
   { in: 'spec-tests/src/cli/bin.ts', out: 'spec-tests/dist/strata-spec-tests.mjs' },
 ];
 for (const e of entries) {
@@ -29,9 +29,13 @@ for (const e of entries) {
     console.warn(`build: skipping ${e.in} (not there yet)`);
     continue;
   }
+  const outdir = path.dirname(rel(e.out));
+  if (e.split) fs.rmSync(path.join(outdir, 'chunks'), { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: [rel(e.in)],
-    outfile: rel(e.out),
+    // Split binaries load each command's code on demand (chunks/), see layers/runtime/README.md.
+    ...(e.split
+      ? { entryPoints: { [path.basename(e.out, '.mjs')]: rel(e.in) }, outdir, splitting: true, chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.mjs' } }
+      : { entryPoints: [rel(e.in)], outfile: rel(e.out) }),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -39,7 +43,8 @@ for (const e of entries) {
     // koffi ships a native .node module: it is loaded from node_modules at run time (lazily).
     external: ['koffi'],
     banner: { js: banner },
-    minifyWhitespace: false,
+    minify: true,
+    keepNames: true,
     legalComments: 'none',
     logLevel: 'warning',
   });
