@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['layers/*/test/**/*.test.ts', 'spec-tests/test/**/*.test.ts'],
+          include: ['layers/*/test/**/*.test.ts', 'spec-tests/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },

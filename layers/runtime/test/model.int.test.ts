@@ -95,7 +95,7 @@ describe.skipIf(!isRoot || !built)('lifecycle model (fast-check, real containers
         const id = uniqueId('model');
         const real: Real = { sb, id, bundle: sb.bundle(baseConfig(['sleep', '60'])) };
         try {
-          fc.modelRun(() => ({ model: { status: 'absent' }, real }), cmds);
+          fc.modelRun(() => ({ model: { status: 'absent' } as Model, real }), cmds);
         } finally {
           sb.rt(['delete', '--force', id]);
           expect(leaks(id, [sb.root])).toEqual([]);
