@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 unset NODE_EXTRA_CA_CERTS
 status=0
 npx tsc -p tsconfig.json --noEmit || status=1
+node scripts/diagrams.mjs --check || status=1
 report=$(mktemp /tmp/strata-vitest.XXXXXX.json)
 npx vitest run --config scripts/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=1
 node -e '
