@@ -42,11 +42,17 @@ delete env.NODE_EXTRA_CA_CERTS;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// stderr goes to a file, not a pipe: a created container inherits the runtime's stdio (runc
+// semantics) and would keep a pipe open until it exits.
+const errFile = path.join(dir, 'stderr');
 function time(rt, args) {
+  const fd = fs.openSync(errFile, 'w');
   const t = now();
-  const r = spawnSync(rt.bin, ['--root', path.join(dir, `root-${rt.name}`), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.status !== 0) throw new Error(`${rt.name} ${args.join(' ')}: ${r.stderr}`);
-  return now() - t;
+  const r = spawnSync(rt.bin, ['--root', path.join(dir, `root-${rt.name}`), ...args], { env, stdio: ['ignore', 'ignore', fd] });
+  const ms = now() - t;
+  fs.closeSync(fd);
+  if (r.status !== 0) throw new Error(`${rt.name} ${args.join(' ')}: ${fs.readFileSync(errFile, 'utf8')}`);
+  return ms;
 }
 
 const results = {};
@@ -64,7 +70,7 @@ for (const rt of runtimes) {
   time(rt, ['run', '--detach', '--bundle', sleepBundle, 'b-exec']);
   for (let i = 0; i < N; i++) res.exec.push(time(rt, ['exec', 'b-exec', '/bin/true']));
   time(rt, ['delete', '--force', 'b-exec']);
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', rt.bin, '--root', path.join(dir, `root-${rt.name}`), 'run', '--bundle', bundle, 'b-rss'], { env, encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', rt.bin, '--root', path.join(dir, `root-${rt.name}`), 'run', '--bundle', bundle, 'b-rss'], { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   res.rssKb = Number((r.stderr.trim().split('\n').pop() ?? '0').trim()) || 0;
 }
 

@@ -143,10 +143,23 @@ export function leaks(id: string, dirs: string[] = []): string[] {
   for (const line of mountinfo.split('\n')) {
     if (dirs.some((d) => line.includes(d)) || line.includes(id)) found.push(`mount: ${line}`);
   }
-  for (const top of fs.readdirSync('/sys/fs/cgroup')) {
-    const base = path.join('/sys/fs/cgroup', top);
-    for (const cand of [path.join(base, id), path.join(base, 'strata', id)]) if (fs.existsSync(cand)) found.push(`cgroup: ${cand}`);
-  }
+  // A container without cgroupsPath gets a cgroup below the runtime's own (like runc): search
+  // every hierarchy a few levels deep for a directory named after the container.
+  const walk = (dir: string, depth: number) => {
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (e.name === id) found.push(`cgroup: ${p}`);
+      else if (depth > 0) walk(p, depth - 1);
+    }
+  };
+  for (const top of fs.readdirSync('/sys/fs/cgroup')) walk(path.join('/sys/fs/cgroup', top), 4);
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');

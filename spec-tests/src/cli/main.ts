@@ -49,7 +49,7 @@ export function render(format: Format, reports: SuiteReport[], verbose: boolean)
 export function buildProgram(): Command {
   return new Command('strata-spec-tests')
     .description('OCI runtime-spec conformance tests for any runc-compatible runtime (create/start/state/kill/delete with --root)')
-    .option('--runtime <path>', 'the runtime binary under test (name on PATH or path)')
+    .option('--runtime <path>', 'the runtime binary under test (name on PATH or path; NAME:WRAPPER also works)')
     .addOption(new Option('--wrapper <name>', 'run the runtime through a generated host-quirk wrapper').choices(WRAPPERS))
     .option('--filter <regex>', 'only tests whose id matches')
     .option('--list', 'list the tests (id, level, section) and exit')

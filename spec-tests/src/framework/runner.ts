@@ -13,6 +13,7 @@ import { probeRuntime, type RuntimeInfo, type RuntimeSpecifier } from './runtime
 import { buildRootfs, findRootfsScript } from './rootfs';
 import { findLeaks, removeLeaks } from './leakCheck';
 import { readMountInfo } from './mountInfo';
+import { removeCgroupParents } from '../suites/linuxCgroups';
 
 export interface RunOptions extends SuiteOptions {
   runtime: RuntimeSpecifier;
@@ -85,6 +86,7 @@ export async function runSuite(tests: ConformanceTest[], opts: RunOptions): Prom
       results.push(r);
       opts.onResult?.(r);
     }
+    removeCgroupParents(host);
     return { runtime, host, startedAt, finishedAt: new Date().toISOString(), specVersion: 'v1.2.0', results };
   } finally {
     if (!removeTree(runDir)) log(`left ${runDir} in place: something is still mounted under it`);

@@ -86,3 +86,22 @@ export async function probeRuntime(spec: RuntimeSpecifier, workDir: string): Pro
     featuresRaw: { code: f.code, stdout: f.stdout, stderr: f.stderr },
   };
 }
+
+/** A list in the runtime's features document (features.md), e.g. ['linux', 'namespaces']. */
+export function featureList(info: RuntimeInfo, keys: string[]): string[] | undefined {
+  let v: unknown = info.features;
+  for (const k of keys) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return Array.isArray(v) ? (v as string[]) : undefined;
+}
+
+/**
+ * Skip when the runtime's features document exists and says it does not support `value`:
+ * features.md is how a runtime declares what it implements, so the suite honours it (and the
+ * skip reason says so). Without a features document the test runs.
+ */
+export function declaredInFeatures(keys: string[], value: string) {
+  return (_h: unknown, info: RuntimeInfo): string | undefined => {
+    const list = featureList(info, keys);
+    return list && !list.includes(value) ? `the runtime's features document does not list ${JSON.stringify(value)} in ${keys.join('.')}` : undefined;
+  };
+}
