@@ -18,6 +18,6 @@ status=0
 for rt in "${runtimes[@]}"; do
   name=${rt%%:*}
   echo "== $rt"
-  timeout 600 node dist/strata-spec-tests.mjs --runtime "$rt" --property-runs 10 --format junit --output "$OUT/$name.junit.xml" || status=1
+  timeout 600 node dist/strata-spec-tests.mjs --runtime "$rt" --property-runs 10 --fail-on unexplained --format junit --output "$OUT/$name.junit.xml" || status=1
 done
 exit $status

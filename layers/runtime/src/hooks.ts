@@ -19,6 +19,9 @@ export function runHook(h: Hook, state: State, phase: HookPhase, index: number):
     killSignal: 'SIGKILL',
   });
   const where = `hooks.${phase}[${index}] (${h.path})`;
+  // A hook that exits without reading its stdin makes our write fail with EPIPE: that is not
+  // the hook failing, its exit status decides.
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'EPIPE' && r.status !== null) r.error = undefined;
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === 'ETIMEDOUT') throw new RuntimeError('HOOK_FAILED', `${where}: timed out after ${h.timeout}s`);

@@ -56,6 +56,7 @@ export const operations = {
     to: 'running',
     refusal: { default: 'container not paused' },
     spec: 'runc resume (not in runtime.md)',
+    note: 'a container paused while created returns to created (its process still waits on exec.fifo)',
   },
   delete: {
     from: ['stopped', 'created'],

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Entry point bundled to dist/strata-spec-tests.mjs.
 import { main } from './main';
 

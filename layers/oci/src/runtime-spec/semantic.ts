@@ -28,13 +28,8 @@ export function semanticIssues(s: Spec): ValidationIssue[] {
       });
     }
   }
-  (s.mounts ?? []).forEach((m, i) => {
-    if (typeof m.destination === 'string' && !isAbs(m.destination)) {
-      // runtime-spec 1.1+ requires absolute destinations; runc 1.1 warned and went on. We refuse:
-      // a relative destination is ambiguous in the container.
-      add(`/mounts/${i}/destination`, 'absolute-path', `must be an absolute path (got ${show(m.destination)}) [config.md#mounts]`);
-    }
-  });
+  // config.md#mounts: a relative destination MAY be given "for compatibility with older tools and
+  // configs" and MUST then be interpreted as relative to "/": accepted (the runtime resolves it).
   Object.entries(s.hooks ?? {}).forEach(([phase, list]) =>
     (list ?? []).forEach((h: { path: string; timeout?: number }, i: number) => {
       if (typeof h.path === 'string' && !isAbs(h.path)) add(`/hooks/${phase}/${i}/path`, 'absolute-path', `must be an absolute path (got ${show(h.path)}) [config.md#posix-platform-hooks]`);

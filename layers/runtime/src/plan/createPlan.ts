@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Spec } from '@strata/oci';
 import type { InitOp } from '@strata/linux';
 import { RuntimeError } from '../errors';
-import { MS, rootPropagationFlags } from './mountOptions';
+import { MS, rootPropagationFlags, finalRootPropagation } from './mountOptions';
 import { planNamespaces, idMapText, CLONE } from './namespaces';
 import { mountOps, devMounts, type MountContext } from './mounts';
 import { deviceOps } from './devices';
@@ -96,6 +96,8 @@ export function buildCreatePlan(input: CreatePlanInput): InitOp[] {
   else plan.push({ op: 'pivot-root', args: [rootfs], why: 'the rootfs becomes /, the host root is detached' });
 
   // ---- After pivot_root: every path is a container path.
+  const finalProp = finalRootPropagation(spec.linux?.rootfsPropagation);
+  if (finalProp !== undefined && ns.isNew('mount')) plan.push({ op: 'mount', args: ['', '/', '', finalProp, ''], why: `linux.rootfsPropagation ${spec.linux?.rootfsPropagation} on the container's /` });
   if (proc.terminal) {
     if (!input.consoleSocket) throw new RuntimeError('INVALID_ARGUMENT', 'process.terminal is true: a --console-socket is required');
     // ids as seen from inside: the init runs in the container's user namespace (if any) here.

@@ -63,11 +63,13 @@ export function allDevices(spec: Spec): { device: LinuxDevice; pointer: string }
   return [...defaults, ...configured];
 }
 
-/** Cgroup device rules: the config's, then runc's defaults, then allow each linux.devices node. */
+/**
+ * Cgroup device rules: the config's own, then runc's default allowances. A node listed in
+ * linux.devices is created but *not* implicitly allowed: config-linux.md#allowed-device-list is
+ * the only allow list (runc 1.1 behaves the same; the conformance suite checks it).
+ */
 export function deviceRules(spec: Spec): LinuxDeviceCgroup[] {
-  const own = spec.linux?.resources?.devices ?? [];
-  const nodes = (spec.linux?.devices ?? []).filter((d) => d.type !== 'p').map((d) => ({ allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: 'rwm' }));
-  return [...own, ...DEFAULT_DEVICE_RULES, ...nodes];
+  return [...(spec.linux?.resources?.devices ?? []), ...DEFAULT_DEVICE_RULES];
 }
 
 export function deviceOps(spec: Spec, userNs: boolean, procMounted: boolean, devpts: boolean): InitOp[] {

@@ -111,8 +111,17 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
 
 /** rootfsPropagation (config-linux.md#rootfs-mount-propagation) -> flags for "/" in the new ns. */
 export function rootPropagationFlags(value: string | undefined): number {
-  // runc's default is rslave: host mounts still propagate in, nothing propagates out.
-  if (!value) return MS.SLAVE | MS.REC;
+  // runc's default is rslave: host mounts still propagate in, nothing propagates out. While the
+  // new mount namespace still holds the host's mounts we never make them shared (that would join
+  // the host's peer groups) or unbindable (pivot_root needs binds): those values are applied to
+  // the container's own "/" after pivot_root (see createPlan.ts).
+  if (!value || !['private', 'rprivate', 'slave', 'rslave'].includes(value)) return MS.SLAVE | MS.REC;
+  return PROPAGATION_OPTIONS[value];
+}
+
+/** The propagation to give the container's "/" after pivot_root, if the config asks for one. */
+export function finalRootPropagation(value: string | undefined): number | undefined {
+  if (!value) return undefined;
   const p = PROPAGATION_OPTIONS[value];
   if (p === undefined) throw new Error(`unknown rootfsPropagation ${value}`);
   return p;

@@ -89,10 +89,11 @@ export function mountOps(ctx: MountContext): InitOp[] {
   const ops: InitOp[] = [];
   (ctx.spec.mounts ?? []).forEach((m, i) => {
     const pointer = `/mounts/${i}`;
-    if (!m.destination || !m.destination.startsWith('/')) {
-      throw new RuntimeError('INVALID_CONFIG', `config.json ${pointer}/destination: must be an absolute path (got ${JSON.stringify(m.destination)})`, { pointer: `${pointer}/destination` });
+    if (!m.destination) {
+      throw new RuntimeError('INVALID_CONFIG', `config.json ${pointer}/destination: must not be empty`, { pointer: `${pointer}/destination` });
     }
-    const target = path.posix.normalize(m.destination);
+    // config.md#mounts: a relative destination is interpreted as relative to "/".
+    const target = path.posix.normalize(path.posix.join('/', m.destination));
     const opt = parseMountOptions(m.options);
     const type = m.type ?? '';
     if (type === 'cgroup' || type === 'cgroup2') {
@@ -125,9 +126,9 @@ export function mountOps(ctx: MountContext): InitOp[] {
 /** Does the config mount a devpts at /dev/pts, and a tmpfs (or anything) at /dev? */
 export function devMounts(spec: Spec): { devpts: boolean; devBound: boolean; procMounted: boolean } {
   const ms = spec.mounts ?? [];
-  const norm = (d: string) => path.posix.normalize(d);
+  const norm = (d: string) => path.posix.normalize(d.startsWith('/') ? d : `/${d}`);
   return {
-    devpts: ms.some((m) => m.type === 'devpts' && norm(m.destination) === '/dev/pts'),
+    devpts: ms.some((m) => m.type === 'devpts' && norm(`/${m.destination}`) === '/dev/pts'),
     devBound: ms.some((m) => norm(m.destination) === '/dev' && (m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind'))),
     procMounted: ms.some((m) => m.type === 'proc' && norm(m.destination) === '/proc'),
   };
