@@ -5,6 +5,7 @@ import { runtimeLifecycleTests } from './runtimeLifecycle';
 import { runtimeOperationsTests } from './runtimeOperations';
 import { runtimeStateTests } from './runtimeState';
 import { configProcessTests } from './configProcess';
+import { terminalTests } from './terminal';
 import { configRootAndMountsTests } from './configRootAndMounts';
 import { linuxNamespacesTests } from './linuxNamespaces';
 import { linuxDevicesTests } from './linuxDevices';
@@ -19,6 +20,7 @@ export const allTests: ConformanceTest[] = [
   ...runtimeOperationsTests,
   ...runtimeStateTests,
   ...configProcessTests,
+  ...terminalTests,
   ...configRootAndMountsTests,
   ...linuxNamespacesTests,
   ...linuxDevicesTests,

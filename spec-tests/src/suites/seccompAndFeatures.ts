@@ -36,6 +36,24 @@ export const seccompAndFeaturesTests = defineTests([
     },
   },
   {
+    id: 'seccomp.args',
+    title: 'seccomp argument conditions select which calls a rule applies to',
+    section: specUrl('config-linux', 'seccomp'),
+    level: 'MUST',
+    async run(ctx) {
+      // kill(pid, 0) is refused (arg 1 == 0); kill(pid, SIGCONT) is not: same syscall, other args.
+      const config = ctx.config('kill -0 $$ 2>&1; echo "zero=$?"; kill -CONT $$; echo "cont=$?"');
+      config.linux!.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+        syscalls: [{ names: ['kill'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 1, value: 0, op: 'SCMP_CMP_EQ' }] }],
+      };
+      const out = (await ctx.run(config)).stdout;
+      expectIncludes(out, 'zero=1', 'kill -0 under a rule matching signal 0');
+      expectIncludes(out, 'cont=0', 'kill -CONT, which the rule does not match');
+    },
+  },
+  {
     id: 'features.document',
     title: 'features prints a valid Features document with ociVersionMin <= ociVersionMax',
     section: specUrl('features', 'features-structure'),
