@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { sandbox, runIn, leaks, isRoot, built, busyboxRootfs, uniqueId, type Sandbox } from './helpers';
+import { spawn, spawnSync } from 'node:child_process';
+import { sandbox, runIn, leaks, isRoot, built, busyboxRootfs, uniqueId, baseConfig, runtimeBin, type Sandbox } from './helpers';
 
 const capHex = (line: string, out: string) => BigInt(`0x${out.match(new RegExp(`${line}:\\s*([0-9a-f]+)`))![1]}`);
 
@@ -260,6 +260,21 @@ describe.skipIf(!isRoot || !built)('config.json effects (real kernel)', () => {
       c.linux.resources.memory = { limit: 16 * 1024 * 1024 };
     });
     expect(r.code).toBe(137);
+  });
+
+  it('relays a pty for a foreground run with terminal: true and no --console-socket', () => {
+    // script(1) gives the runtime a terminal of 33x101, as a person's shell would.
+    const cfg = baseConfig(['sh', '-c', 'tty; stty size; [ -t 0 ] && echo stdin-is-a-tty']);
+    cfg.process.terminal = true;
+    const id = uniqueId('tty');
+    ids.push(id);
+    const b = sb.bundle(cfg);
+    const cmd = `stty rows 33 cols 101; node ${runtimeBin} --root ${sb.root} run --bundle ${b} ${id}`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000, input: '' });
+    const out = r.stdout.replace(/\r/g, '');
+    expect(out).toMatch(/\/dev\/pts\/\d+$/m);
+    expect(out).toContain('33 101');
+    expect(out).toContain('stdin-is-a-tty');
   });
 
   it('has no leftover state after a foreground run', () => {

@@ -184,6 +184,18 @@ describe.skipIf(!isRoot || !built)('lifecycle (real kernel)', () => {
     expect(ev.data.pids.current).toBeGreaterThanOrEqual(1);
   });
 
+  it('events reports an OOM kill and then ends when the container stops', () => {
+    const { id, b } = newContainer(['sh', '-c', 'sleep 1; tail /dev/zero'], (c) => {
+      c.linux.resources.memory = { limit: 16 * 1024 * 1024 };
+    });
+    expect(sb.rt(['run', '-d', '--bundle', b, id]).status).toBe(0);
+    const r = sb.rt(['events', '--interval', '200ms', id], { timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.some((e) => e.type === 'oom' && e.id === id)).toBe(true);
+    expect(events.some((e) => e.type === 'stats')).toBe(true);
+  });
+
   it('a failing createRuntime hook fails create and leaves nothing behind', () => {
     const { id, b } = newContainer(['true'], (c) => {
       c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'exit 3'] }] };
