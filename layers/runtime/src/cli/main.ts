@@ -3,7 +3,6 @@
 // only parses arguments, calls src/operations and prints; no container logic lives here.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
 import { signalNumber } from '@strata/linux/signals';
 import type { LinuxResources, Process } from '@strata/oci';
 // Each verb's code is loaded only when that verb runs (esbuild splits them into chunks): a
@@ -33,255 +32,158 @@ import { setWarningSink } from '../warnings';
 import { configureLog, log } from './log';
 import { parseDuration, resourcesFromFlags } from './parse';
 import { printList, printPs, printJson } from './output';
+import { commandHelp, parseCommand, parseFlags, programHelp, UsageError } from './args';
+import { COMMANDS, GLOBAL_FLAGS } from './commands';
 
 export const VERSION = '0.1.0';
 export const SPEC_VERSION = '1.2.0';
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+type Values = Record<string, any>;
+type Action = (g: GlobalOptions, args: string[], o: Values) => Promise<number | void>;
+
+const id0 = (args: string[]) => {
+  if (!args[0]) throw new UsageError('container id cannot be empty');
+  return args[0];
+};
+const oneOf = (flag: string, v: string, allowed: string[]) => {
+  if (!allowed.includes(v)) throw new UsageError(`invalid value ${JSON.stringify(v)} for --${flag}: one of ${allowed.join(', ')}`);
+  return v;
+};
+const unsupported = (verb: string) => async () => {
+  throw new RuntimeError('UNSUPPORTED', `${verb} is not supported yet by strata-runtime`);
+};
+
+/** What each command does, given the parsed flags (see commands.ts for the flags themselves). */
+const ACTIONS: Record<string, Action> = {
+  create: async (g, args, o) => ops.create(g, { id: id0(args), bundle: path.resolve(o.bundle), pidFile: o.pidFile, consoleSocket: o.consoleSocket, noPivot: !!o.noPivot, noNewKeyring: !!o.noNewKeyring, preserveFds: Number(o.preserveFds) }),
+  run: async (g, args, o) =>
+    ops.run(g, { id: id0(args), bundle: path.resolve(o.bundle), pidFile: o.pidFile, consoleSocket: o.consoleSocket, detach: !!o.detach, keep: !!o.keep, noPivot: !!o.noPivot, noNewKeyring: !!o.noNewKeyring, preserveFds: Number(o.preserveFds) }),
+  start: async (g, args) => ops.start(g, { id: id0(args) }),
+  state: async (g, args) => {
+    printJson(await ops.state(g, { id: id0(args) }));
+  },
+  kill: async (g, args, o) => {
+    let signal: number;
+    try {
+      signal = signalNumber(args[1] ?? 'SIGTERM');
+    } catch (e) {
+      throw new RuntimeError('INVALID_ARGUMENT', (e as Error).message);
+    }
+    await ops.kill(g, { id: id0(args), signal, all: !!o.all });
+  },
+  delete: async (g, args, o) => ops.remove(g, { id: id0(args), force: !!o.force }),
+  list: async (g, _args, o) => {
+    printList(await ops.list(g), oneOf('format', o.format, ['table', 'json']) as 'table' | 'json', !!o.quiet);
+  },
+  ps: async (g, args, o) => {
+    printPs(await ops.ps(g, { id: id0(args) }), oneOf('format', o.format, ['table', 'json']) as 'table' | 'json', args.slice(1));
+  },
+  pause: async (g, args) => ops.pause(g, { id: id0(args) }),
+  resume: async (g, args) => ops.resume(g, { id: id0(args) }),
+  exec: async (g, args, o) => {
+    const id = id0(args);
+    const proc = await buildExecProcess(g, id, args.slice(1), o);
+    return ops.exec(g, { id, process: proc, detach: !!o.detach, pidFile: o.pidFile, consoleSocket: o.consoleSocket, ignorePaused: !!o.ignorePaused, preserveFds: Number(o.preserveFds) });
+  },
+  events: async (g, args, o) => {
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    process.once('SIGTERM', () => ac.abort());
+    let intervalMs: number;
+    try {
+      intervalMs = parseDuration(o.interval);
+    } catch (e) {
+      throw new UsageError(`--interval: ${(e as Error).message}`);
+    }
+    await ops.events(g, { id: id0(args), stats: !!o.stats, intervalMs }, (e) => fs.writeSync(1, `${JSON.stringify(e)}\n`), ac.signal);
+  },
+  update: async (g, args, o) => {
+    const id = id0(args);
+    if (o.l3CacheSchema || o.memBwSchema) throw new RuntimeError('UNSUPPORTED', 'Intel RDT is not supported by strata-runtime');
+    let resources: LinuxResources;
+    if (o.resources) {
+      const text = o.resources === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.resources, 'utf8');
+      try {
+        resources = JSON.parse(text) as LinuxResources;
+      } catch (e) {
+        throw new RuntimeError('INVALID_ARGUMENT', `--resources: invalid JSON: ${(e as Error).message}`);
+      }
+    } else {
+      try {
+        resources = resourcesFromFlags(o);
+      } catch (e) {
+        throw new RuntimeError('INVALID_ARGUMENT', (e as Error).message);
+      }
+    }
+    await ops.update(g, { id, resources });
+  },
+  spec: async (_g, _args, o) => ops.spec({ bundle: path.resolve(o.bundle), rootless: !!o.rootless }),
+  features: async () => {
+    printJson(await ops.features());
+  },
+  checkpoint: unsupported('checkpoint'),
+  restore: unsupported('restore'),
+  init: async () => {
+    throw new RuntimeError('INVALID_ARGUMENT', 'init is internal to runc; strata-runtime does not use it');
+  },
+};
+
+const PROGRAM = 'strata-runtime';
+const DESCRIPTION = 'an Open Container Initiative runtime written in TypeScript (runc-compatible)';
+const VERSION_TEXT = `${PROGRAM} version ${VERSION}\nspec: ${SPEC_VERSION}\n`;
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  let exitCode = 0;
-  const program = new Command('strata-runtime');
-  const globals = (): GlobalOptions => {
-    const o = program.opts();
-    return { root: path.resolve(o.root), log: o.log, logFormat: o.logFormat, debug: !!o.debug, systemdCgroup: !!o.systemdCgroup, rootless: o.rootless };
-  };
-  const act =
-    <A extends unknown[]>(fn: (...a: A) => Promise<number | void> | number | void) =>
-    async (...a: A) => {
-      const r = await fn(...a);
-      if (typeof r === 'number') exitCode = r;
-    };
-
-  program
-    .description('strata-runtime: an Open Container Initiative runtime written in TypeScript (runc-compatible)')
-    .usage('[global options] command [command options] [arguments...]')
-    .option('--debug', 'enable debug logging')
-    .option('--log <file>', 'set the log file to write runtime logs to (default is stderr)')
-    .addOption(new Option('--log-format <format>', 'set the log format').choices(['text', 'json']).default('text'))
-    .option('--root <dir>', 'root directory for storage of container state', '/run/strata-runtime')
-    .option('--criu <path>', 'path to the criu binary (checkpoint/restore is not supported yet)')
-    .option('--systemd-cgroup', 'enable systemd cgroup support (refused: strata-runtime drives cgroupfs)')
-    .option('--rootless <value>', 'ignore cgroup permission errors (true, false or auto)', 'auto')
-    .version(`strata-runtime version ${VERSION}\nspec: ${SPEC_VERSION}`, '-v, --version', 'print the version')
-    .enablePositionalOptions()
-    .showSuggestionAfterError(false)
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => undefined })
-    .hook('preAction', () => {
-      const g = globals();
-      configureLog({ file: g.log, format: g.logFormat, debug: g.debug });
-      setWarningSink((level, msg) => log(level === 'warn' ? 'warning' : 'debug', msg));
-      if (g.systemdCgroup) throw new RuntimeError('UNSUPPORTED', '--systemd-cgroup is not supported: strata-runtime manages cgroups through cgroupfs (omit the flag)');
-    });
-
-  const idArg = (c: Command) => c.argument('<container-id>', 'the name of the container instance');
-
-  idArg(program.command('create').description('create a container'))
-    .option('-b, --bundle <path>', 'path to the root of the bundle directory', '.')
-    .option('--console-socket <path>', 'path to an AF_UNIX socket which will receive the pty master')
-    .option('--pid-file <path>', 'file to write the process id to')
-    .option('--no-pivot', 'do not use pivot_root to jail the process inside the rootfs')
-    .option('--no-new-keyring', 'do not create a new session keyring for the container')
-    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container (from fd 3)', '0')
-    .action(act(async (id: string, o) => ops.create(globals(), { id, bundle: path.resolve(o.bundle), pidFile: o.pidFile, consoleSocket: o.consoleSocket, noPivot: o.pivot === false, noNewKeyring: o.newKeyring === false, preserveFds: Number(o.preserveFds) })));
-
-  idArg(program.command('run').description('create and run a container'))
-    .option('-b, --bundle <path>', 'path to the root of the bundle directory', '.')
-    .option('--console-socket <path>', 'path to an AF_UNIX socket which will receive the pty master')
-    .option('-d, --detach', 'detach from the container\'s process')
-    .option('--keep', 'do not delete the container after it exits')
-    .option('--pid-file <path>', 'file to write the process id to')
-    .option('--no-subreaper', 'disable the use of the subreaper used to reap reparented processes')
-    .option('--no-pivot', 'do not use pivot_root to jail the process inside the rootfs')
-    .option('--no-new-keyring', 'do not create a new session keyring for the container')
-    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container', '0')
-    .action(
-      act(async (id: string, o) =>
-        ops.run(globals(), { id, bundle: path.resolve(o.bundle), pidFile: o.pidFile, consoleSocket: o.consoleSocket, detach: !!o.detach, keep: !!o.keep, noPivot: o.pivot === false, noNewKeyring: o.newKeyring === false, preserveFds: Number(o.preserveFds) }),
-      ),
-    );
-
-  idArg(program.command('start').description('executes the user defined process in a created container')).action(act(async (id: string) => ops.start(globals(), { id })));
-
-  idArg(program.command('state').description('output the state of a container')).action(
-    act(async (id: string) => {
-      printJson(await ops.state(globals(), { id }));
-    }),
-  );
-
-  idArg(program.command('kill').description('kill sends the specified signal (default: SIGTERM) to the container\'s init process'))
-    .argument('[signal]', 'signal name (KILL, SIGKILL) or number', 'SIGTERM')
-    .option('-a, --all', 'send the specified signal to all processes inside the container')
-    .action(
-      act(async (id: string, sig: string, o) => {
-        let signal: number;
-        try {
-          signal = signalNumber(sig);
-        } catch (e) {
-          throw new RuntimeError('INVALID_ARGUMENT', (e as Error).message);
-        }
-        await ops.kill(globals(), { id, signal, all: !!o.all });
-      }),
-    );
-
-  idArg(program.command('delete').description('delete any resources held by the container'))
-    .option('-f, --force', 'forcibly deletes the container if it is still running (uses SIGKILL)')
-    .action(act(async (id: string, o) => ops.remove(globals(), { id, force: !!o.force })));
-
-  program
-    .command('list')
-    .alias('ls')
-    .description('lists containers started by strata-runtime with the given root')
-    .addOption(new Option('-f, --format <format>', 'select one of: table or json').choices(['table', 'json']).default('table'))
-    .option('-q, --quiet', 'display only container IDs')
-    .action(
-      act(async (o) => {
-        printList(await ops.list(globals()), o.format, !!o.quiet);
-      }),
-    );
-
-  idArg(program.command('ps').description('ps displays the processes running inside a container'))
-    .argument('[ps-options...]', 'options for ps (table format only)')
-    .addOption(new Option('-f, --format <format>', 'select one of: table or json').choices(['table', 'json']).default('table'))
-    .passThroughOptions()
-    .action(
-      act(async (id: string, psArgs: string[], o) => {
-        printPs(await ops.ps(globals(), { id }), o.format, psArgs);
-      }),
-    );
-
-  for (const verb of ['pause', 'resume'] as const) {
-    idArg(program.command(verb).description(verb === 'pause' ? 'pause suspends all processes inside the container' : 'resumes all processes that have been previously paused')).action(act(async (id: string) => ops[verb](globals(), { id })));
-  }
-
-  idArg(program.command('exec').description('execute new process inside the container'))
-    .argument('[command...]', 'command and arguments (or use --process)')
-    .option('--console-socket <path>', 'path to an AF_UNIX socket which will receive the pty master')
-    .option('--cwd <dir>', 'current working directory in the container')
-    .option('-e, --env <var>', 'set environment variables (repeatable)', collect)
-    .option('-t, --tty', 'allocate a pseudo-TTY')
-    .option('-u, --user <uid[:gid]>', 'UID (format: <uid>[:<gid>])')
-    .option('-g, --additional-gids <gid>', 'additional gids (repeatable)', collect)
-    .option('-p, --process <file>', 'path to the process.json')
-    .option('-d, --detach', 'detach from the container\'s process')
-    .option('--pid-file <path>', 'file to write the process id to')
-    .option('--process-label <label>', 'set the asm process label for the process commonly used with selinux')
-    .option('--apparmor <profile>', 'set the apparmor profile for the process')
-    .option('--no-new-privs', 'set the no new privileges value for the process')
-    .option('-c, --cap <cap>', 'add a capability to the bounding set for the process (repeatable)', collect)
-    .option('--preserve-fds <n>', 'pass N additional file descriptors to the container', '0')
-    .option('--cgroup <path>', 'run the process in a (sub)cgroup (not supported)')
-    .option('--ignore-paused', 'allow exec in a paused container')
-    .passThroughOptions()
-    .action(
-      act(async (id: string, command: string[], o) => {
-        const g = globals();
-        const proc = await buildExecProcess(g, id, command, o);
-        return ops.exec(g, { id, process: proc, detach: !!o.detach, pidFile: o.pidFile, consoleSocket: o.consoleSocket, ignorePaused: !!o.ignorePaused, preserveFds: Number(o.preserveFds) });
-      }),
-    );
-
-  idArg(program.command('events').description('display container events such as OOM notifications, cpu, memory, and IO usage statistics'))
-    .option('--interval <duration>', 'set the stats collection interval', '5s')
-    .option('--stats', 'display the container\'s stats then exit')
-    .action(
-      act(async (id: string, o) => {
-        const ac = new AbortController();
-        process.once('SIGINT', () => ac.abort());
-        process.once('SIGTERM', () => ac.abort());
-        await ops.events(globals(), { id, stats: !!o.stats, intervalMs: parseDuration(o.interval) }, (e) => fs.writeSync(1, `${JSON.stringify(e)}\n`), ac.signal);
-      }),
-    );
-
-  idArg(program.command('update').description('update container resource constraints'))
-    .option('-r, --resources <file>', 'path to a file with the resources to update, or "-" for stdin')
-    .option('--blkio-weight <n>', 'specifies per cgroup weight, range is from 10 to 1000')
-    .option('--cpu-period <n>', 'CPU CFS period to be used for hardcapping (in usecs)')
-    .option('--cpu-quota <n>', 'CPU CFS hardcap limit (in usecs)')
-    .option('--cpu-share <n>', 'CPU shares (relative weight vs. other containers)')
-    .option('--cpu-rt-period <n>', 'CPU realtime period to be used for hardcapping (in usecs)')
-    .option('--cpu-rt-runtime <n>', 'CPU realtime hardcap limit (in usecs)')
-    .option('--cpuset-cpus <list>', 'CPU(s) to use')
-    .option('--cpuset-mems <list>', 'memory node(s) to use')
-    .option('--kernel-memory <size>', 'kernel memory limit (deprecated)')
-    .option('--kernel-memory-tcp <size>', 'kernel memory limit for tcp buffers (deprecated)')
-    .option('--memory <size>', 'memory limit (in bytes, or with k/m/g)')
-    .option('--memory-reservation <size>', 'memory reservation or soft_limit')
-    .option('--memory-swap <size>', 'total memory usage (memory + swap); -1 for unlimited')
-    .option('--pids-limit <n>', 'maximum number of pids allowed in the container')
-    .option('--l3-cache-schema <schema>', 'the string of Intel RDT/CAT L3 cache schema (not supported)')
-    .option('--mem-bw-schema <schema>', 'the string of Intel RDT/MBA memory bandwidth schema (not supported)')
-    .action(
-      act(async (id: string, o) => {
-        if (o.l3CacheSchema || o.memBwSchema) throw new RuntimeError('UNSUPPORTED', 'Intel RDT is not supported by strata-runtime');
-        let resources: LinuxResources;
-        if (o.resources) {
-          const text = o.resources === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(o.resources, 'utf8');
-          try {
-            resources = JSON.parse(text) as LinuxResources;
-          } catch (e) {
-            throw new RuntimeError('INVALID_ARGUMENT', `--resources: invalid JSON: ${(e as Error).message}`);
-          }
-        } else {
-          try {
-            resources = resourcesFromFlags(o);
-          } catch (e) {
-            throw new RuntimeError('INVALID_ARGUMENT', (e as Error).message);
-          }
-        }
-        await ops.update(globals(), { id, resources });
-      }),
-    );
-
-  program
-    .command('spec')
-    .description('create a new specification file (config.json)')
-    .option('-b, --bundle <path>', 'path to the root of the bundle directory', '.')
-    .option('--rootless', 'generate a configuration for a rootless container')
-    .action(act(async (o) => ops.spec({ bundle: path.resolve(o.bundle), rootless: !!o.rootless })));
-
-  program
-    .command('features')
-    .description('show the enabled features')
-    .action(
-      act(async () => {
-        printJson(await ops.features());
-      }),
-    );
-
-  for (const verb of ['checkpoint', 'restore']) {
-    program
-      .command(verb, { hidden: false })
-      .description(`${verb} a running container (CRIU; not supported yet by strata-runtime)`)
-      .allowUnknownOption()
-      .argument('[args...]')
-      .action(() => {
-        throw new RuntimeError('UNSUPPORTED', `${verb} is not supported yet by strata-runtime`);
-      });
-  }
-  program
-    .command('init', { hidden: true })
-    .description('internal: not used by strata-runtime (the init is the native strata-init helper)')
-    .action(() => {
-      throw new RuntimeError('INVALID_ARGUMENT', 'init is internal to runc; strata-runtime does not use it');
-    });
-
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
+    const g = parseFlags(argv, 0, GLOBAL_FLAGS);
+    const gv = g.values as Values;
+    if (gv.version) {
+      process.stdout.write(VERSION_TEXT);
+      return 0;
+    }
+    let name = argv[g.next];
+    const rest = g.next + 1;
+    if (name === 'help' || name === 'h') {
+      const target = COMMANDS.find((c) => c.name === argv[rest] || c.aliases?.includes(argv[rest]));
+      process.stdout.write(target ? commandHelp(PROGRAM, target) : programHelp(PROGRAM, DESCRIPTION, VERSION, COMMANDS, GLOBAL_FLAGS));
+      return 0;
+    }
+    if (g.help || name === undefined) {
+      process.stdout.write(programHelp(PROGRAM, DESCRIPTION, VERSION, COMMANDS, GLOBAL_FLAGS));
+      return g.help ? 0 : 1;
+    }
+    const command = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)} for ${PROGRAM}`);
+    name = command.name;
+    const parsed = parseCommand(argv, rest, command);
+    if (parsed.help) {
+      process.stdout.write(commandHelp(PROGRAM, command));
+      return 0;
+    }
+    const globals: GlobalOptions = {
+      root: path.resolve(gv.root),
+      log: gv.log,
+      logFormat: oneOf('log-format', gv.logFormat, ['text', 'json']) as 'text' | 'json',
+      debug: !!gv.debug,
+      systemdCgroup: !!gv.systemdCgroup,
+      rootless: gv.rootless,
+    };
+    configureLog({ file: globals.log, format: globals.logFormat, debug: globals.debug });
+    setWarningSink((level, msg) => log(level === 'warn' ? 'warning' : 'debug', msg));
+    if (globals.systemdCgroup) throw new RuntimeError('UNSUPPORTED', '--systemd-cgroup is not supported: strata-runtime manages cgroups through cgroupfs (omit the flag)');
+    const r = await ACTIONS[name](globals, parsed.args, parsed.values as Values);
+    return typeof r === 'number' ? r : 0;
   } catch (e) {
     return report(e);
   }
 }
 
 function report(e: unknown): number {
-  if (e instanceof CommanderError) {
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+  if (e instanceof UsageError) {
+    // Usage errors happen before --log is known to be valid: they go to stderr, like urfave/cli.
     configureLog({ format: 'text', debug: false });
-    log('error', e.message.replace(/^error: /, ''));
-    return e.exitCode || 1;
+    log('error', e.message);
+    return 1;
   }
   if (e instanceof RuntimeError) {
     log('error', e.message);
@@ -294,7 +196,7 @@ function report(e: unknown): number {
 }
 
 /** runc exec: --process FILE, or the container's process with inline args and flags applied. */
-async function buildExecProcess(g: GlobalOptions, id: string, command: string[], o: Record<string, any>): Promise<Process> {
+async function buildExecProcess(g: GlobalOptions, id: string, command: string[], o: Values): Promise<Process> {
   if (o.process) {
     try {
       return JSON.parse(fs.readFileSync(o.process, 'utf8')) as Process;
@@ -322,7 +224,7 @@ async function buildExecProcess(g: GlobalOptions, id: string, command: string[],
     if (gids.some((x) => !Number.isInteger(x) || x < 0)) throw new RuntimeError('INVALID_ARGUMENT', 'additional-gids must be positive numbers', { exitCode: 255 });
     p.user = { ...(p.user ?? { uid: 0, gid: 0 }), additionalGids: gids };
   }
-  if (o.newPrivs === false) p.noNewPrivileges = true;
+  if (o.noNewPrivs) p.noNewPrivileges = true;
   if (o.cap) {
     const caps = p.capabilities ?? {};
     for (const set of ['bounding', 'effective', 'permitted', 'ambient'] as const) caps[set] = [...new Set([...(caps[set] ?? []), ...(o.cap as string[])])];
