@@ -44,6 +44,8 @@ bindir=${STRATA_BINDIR:-/usr/local/bin}
 if [ -w "$bindir" ]; then
   ln -sf "$repo/layers/runtime/dist/strata-runtime.mjs" "$bindir/strata-runtime"
   [ -f "$repo/spec-tests/dist/strata-spec-tests.mjs" ] && ln -sf "$repo/spec-tests/dist/strata-spec-tests.mjs" "$bindir/strata-spec-tests"
+  # containerd finds runtime "io.containerd.strata.v2" as containerd-shim-strata-v2 on its PATH.
+  ln -sf "$repo/layers/shim/dist/containerd-shim-strata-v2.mjs" "$bindir/containerd-shim-strata-v2"
 fi
 
 # --- 5. the default bundle ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-export { detectCgroupLayout, resolveCgroupsPath, ownCgroup, type CgroupLayout } from './layout';
+export { detectCgroupLayout, resolveCgroupsPath, ownCgroup, processCgroup, type CgroupLayout } from './layout';
 export { Cgroup } from './cgroup';
 export { CgroupError } from './errors';
 export { v1Writes, v2Writes, sharesToWeight, blkioWeightToIoWeight, type CgroupResources, type CgroupWrite, type DeviceRule } from './resources';

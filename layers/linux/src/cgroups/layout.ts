@@ -49,7 +49,15 @@ export function detectCgroupLayout(mountinfo = readMountInfo()): CgroupLayout {
 
 /** Our own cgroup (from /proc/self/cgroup): relative cgroupsPath values are below it. */
 export function ownCgroup(layout: CgroupLayout, controller = 'memory'): string {
-  const lines = fs.readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
+  return processCgroup('self', layout, controller);
+}
+
+/**
+ * The cgroup of a process (cgroups(7), /proc/[pid]/cgroup), on the hierarchy holding
+ * `controller` for v1. The shim finds a container's cgroup this way, from its init's pid.
+ */
+export function processCgroup(pid: number | 'self', layout: CgroupLayout, controller = 'memory'): string {
+  const lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
   for (const l of lines) {
     // "hierarchy-id:controller,list:path" (cgroups(7), /proc/[pid]/cgroup)
     const i = l.indexOf(':');

@@ -52,3 +52,14 @@ export function close(fd: number): void {
 export function dup2(oldfd: number, newfd: number): number {
   return check('dup2', fn('int dup2(int oldfd, int newfd)')(oldfd, newfd));
 }
+
+/**
+ * pipe2(2) with O_CLOEXEC: [read end, write end]. Node has no pipe(); the shim needs real pipes
+ * (not socketpairs) for container stdio, because programs treat sockets differently (e.g.
+ * opening /dev/stdout fails with ENXIO on a socket).
+ */
+export function pipe(): [number, number] {
+  const fds = [0, 0];
+  check('pipe2', fn('int pipe2(_Out_ int *fds, int flags)')(fds, 0o2000000));
+  return [fds[0], fds[1]];
+}

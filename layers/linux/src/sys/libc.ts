@@ -26,7 +26,7 @@ export function fn(proto: string): (...a: any[]) => any {
 const ERRNO_NAMES: Record<number, string> = {
   1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 9: 'EBADF', 10: 'ECHILD', 11: 'EAGAIN',
   12: 'ENOMEM', 13: 'EACCES', 16: 'EBUSY', 17: 'EEXIST', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL',
-  24: 'EMFILE', 28: 'ENOSPC', 38: 'ENOSYS', 39: 'ENOTEMPTY', 95: 'EOPNOTSUPP', 111: 'ECONNREFUSED',
+  24: 'EMFILE', 28: 'ENOSPC', 38: 'ENOSYS', 39: 'ENOTEMPTY', 95: 'EOPNOTSUPP', 98: 'EADDRINUSE', 111: 'ECONNREFUSED',
 };
 
 /** A failed system call: which call, which argument, and the errno by name (errno(3)). */

@@ -105,3 +105,14 @@ export function recvFds(sockFd: number, opts: { nonblocking?: boolean } = {}): {
   }
   return { fds, payload: data.subarray(0, Number(n)) };
 }
+
+/**
+ * getsockopt(SOL_SOCKET, SO_PEERCRED): who is at the other end of a connected unix socket
+ * (struct ucred {pid, uid, gid}, unix(7)). The shim uses it to admit only its own user.
+ */
+export function peerCredentials(fd: number): { pid: number; uid: number; gid: number } {
+  const buf = Buffer.alloc(12);
+  const len = [12];
+  check('getsockopt(SO_PEERCRED)', fn('int getsockopt(int fd, int level, int name, void *val, _Inout_ uint32_t *len)')(fd, SOL_SOCKET, 17, buf, len), `fd ${fd}`);
+  return { pid: buf.readInt32LE(0), uid: buf.readUInt32LE(4), gid: buf.readUInt32LE(8) };
+}

@@ -1,0 +1,376 @@
+// One container in the shim: its bundle, the OCI runtime that drives it, its init process and its
+// exec processes. Every call checks the state table (taskStates.ts) before doing anything, and
+// every failure undoes what that call did (mounts, fds, runtime state), so an error leaves the
+// container as if the call had never been made.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Cgroup, detectCgroupLayout, processCgroup } from '@strata/linux';
+import { metricsAny } from './metrics';
+import type { Any } from './proto';
+import { ShimError } from './errors';
+import { OciRuntime, resolveBinary } from './ociRuntime';
+import { ShimProcess } from './process';
+import { reaper, type Exit } from './reaper';
+import { mountRootfs, unmountRootfs, type MountSpec } from './rootfs';
+import { ConsoleSocket, ProcessIO, type StdioPaths } from './stdio';
+import { StateRefusal } from './taskStates';
+
+/** containerd.runc.v1.Options, the subset that changes what the shim does. */
+export interface RuntimeOptions {
+  binaryName?: string;
+  root?: string;
+  systemdCgroup?: boolean;
+  noPivotRoot?: boolean;
+  noNewKeyring?: boolean;
+}
+
+export interface CreateRequest extends StdioPaths {
+  id: string;
+  bundle: string;
+  rootfs: MountSpec[];
+  options?: RuntimeOptions;
+}
+
+export interface ExecRequest extends StdioPaths {
+  execId: string;
+  /** The OCI process (runtime-spec config.md#process) as JSON. */
+  processJson: string;
+}
+
+export interface ProcessStatus {
+  id: string;
+  pid: number;
+  state: ShimProcess['state'];
+  stdio: StdioPaths;
+  exitStatus: number;
+  exitedAt?: Date;
+}
+
+/** What the container tells the service (which turns it into containerd events). */
+export interface ContainerEvents {
+  exit(container: TaskContainer, p: ShimProcess, e: Exit): void;
+  oom(container: TaskContainer): void;
+}
+
+/** The default state root of runc under containerd, one dir per namespace (go-runc Root). */
+export const DEFAULT_RUNTIME_ROOT = '/run/containerd/runc';
+export const DEFAULT_RUNTIME = 'strata-runtime';
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,75}$/;
+
+export class TaskContainer {
+  readonly init: ShimProcess;
+  readonly execs = new Map<string, ShimProcess>();
+  private oomTimer?: NodeJS.Timeout;
+  private oomSeen = 0;
+  private cgroup?: Cgroup;
+
+  private constructor(
+    readonly id: string,
+    readonly bundle: string,
+    readonly runtime: OciRuntime,
+    readonly namespace: string,
+    stdio: StdioPaths,
+    private readonly events: ContainerEvents,
+  ) {
+    this.init = new ShimProcess('init', id, stdio);
+  }
+
+  /** Task.Create: mount the rootfs, `runtime create`, keep the init's pid. */
+  static async create(r: CreateRequest, namespace: string, events: ContainerEvents): Promise<TaskContainer> {
+    if (!ID_RE.test(r.id)) throw new ShimError('INVALID_ARGUMENT', `id: ${JSON.stringify(r.id)} is not a valid container id ([A-Za-z0-9][A-Za-z0-9_.-]*, at most 76 characters)`);
+    if (!path.isAbsolute(r.bundle) || !fs.existsSync(path.join(r.bundle, 'config.json'))) throw new ShimError('INVALID_ARGUMENT', `bundle: ${JSON.stringify(r.bundle)} is not an absolute path to a directory with config.json`);
+    const opts = r.options ?? {};
+    const binary = opts.binaryName ? resolveBinary(opts.binaryName) : defaultRuntime();
+    const runtime = new OciRuntime({ binary, root: path.join(opts.root || DEFAULT_RUNTIME_ROOT, namespace), logFile: path.join(r.bundle, 'log.json'), systemdCgroup: opts.systemdCgroup });
+    // Recorded for the `delete` subcommand, which must clean up after a shim that died.
+    fs.writeFileSync(path.join(r.bundle, 'runtime'), binary);
+    fs.writeFileSync(path.join(r.bundle, 'options.json'), JSON.stringify(opts));
+    const c = new TaskContainer(r.id, r.bundle, runtime, namespace, r, events);
+    mountRootfs(r.bundle, r.rootfs);
+    let console: ConsoleSocket | undefined;
+    try {
+      const io = await ProcessIO.open(r, { id: r.id, namespace });
+      c.init.io = io;
+      console = r.terminal ? new ConsoleSocket() : undefined;
+      const pidFile = path.join(r.bundle, 'init.pid');
+      const created = runtime.create(r.id, { bundle: r.bundle, pidFile, consoleSocket: console?.path, noPivot: opts.noPivotRoot, noNewKeyring: opts.noNewKeyring, stdio: io.runtimeStdio });
+      const master = console ? console.receive(created) : undefined;
+      await created;
+      if (master) io.attachConsole(await master);
+      io.closeContainerEnds();
+      c.init.pid = readPid(pidFile);
+      reaper.watch(c.init.pid, (e) => c.onExit(c.init, e));
+      return c;
+    } catch (e) {
+      c.init.io?.abort();
+      await runtime.delete(r.id, true).catch(() => undefined);
+      unmountRootfs(r.bundle);
+      throw e;
+    } finally {
+      console?.close();
+    }
+  }
+
+  process(execId: string): ShimProcess {
+    if (!execId) return this.init;
+    const p = this.execs.get(execId);
+    if (!p) throw new ShimError('NOT_FOUND', `process ${execId} does not exist in container ${this.id}`);
+    return p;
+  }
+
+  /** Task.Start: `runtime start` for the init, `runtime exec --detach` for an exec process. */
+  async start(execId: string): Promise<ShimProcess> {
+    const p = this.process(execId);
+    guard(() => p.check('start'));
+    if (p.kind === 'init') {
+      await this.runtime.start(this.id);
+      if (p.state === 'created') p.apply('start');
+      this.watchOom();
+      return p;
+    }
+    guard(() => this.init.check('exec'));
+    const spec = this.pendingExecs.get(execId)!;
+    const processFile = path.join(this.bundle, `.exec-${execId}.json`);
+    const pidFile = path.join(this.bundle, `${execId}.pid`);
+    fs.writeFileSync(processFile, spec);
+    let console: ConsoleSocket | undefined;
+    try {
+      const io = await ProcessIO.open(p.stdio, { id: this.id, namespace: this.namespace });
+      p.io = io;
+      console = p.stdio.terminal ? new ConsoleSocket() : undefined;
+      const execd = this.runtime.exec(this.id, { processFile, pidFile, consoleSocket: console?.path, stdio: io.runtimeStdio });
+      const master = console ? console.receive(execd) : undefined;
+      await execd;
+      if (master) io.attachConsole(await master);
+      io.closeContainerEnds();
+      p.pid = readPid(pidFile);
+      p.apply('start');
+      reaper.watch(p.pid, (e) => this.onExit(p, e));
+      return p;
+    } catch (e) {
+      p.io?.abort();
+      p.io = undefined;
+      throw e;
+    } finally {
+      console?.close();
+      fs.rmSync(processFile, { force: true });
+    }
+  }
+
+  private readonly pendingExecs = new Map<string, string>();
+
+  /** Task.Exec: register an exec process; it starts with Start(exec_id). */
+  addExec(r: ExecRequest): ShimProcess {
+    if (!ID_RE.test(r.execId)) throw new ShimError('INVALID_ARGUMENT', `exec_id: ${JSON.stringify(r.execId)} is not a valid id`);
+    if (this.execs.has(r.execId)) throw new ShimError('ALREADY_EXISTS', `id ${r.execId}: already exists`);
+    guard(() => this.init.check('exec'));
+    try {
+      const spec = JSON.parse(r.processJson) as { args?: unknown };
+      if (!Array.isArray(spec.args) || spec.args.length === 0) throw new Error('args must be a non-empty array');
+    } catch (e) {
+      throw new ShimError('INVALID_ARGUMENT', `spec: not a valid OCI process: ${(e as Error).message}`);
+    }
+    const p = new ShimProcess('exec', r.execId, r);
+    this.execs.set(r.execId, p);
+    this.pendingExecs.set(r.execId, r.processJson);
+    return p;
+  }
+
+  /** Task.Kill. The exit itself arrives through the reaper. */
+  async kill(execId: string, signal: number, all: boolean): Promise<void> {
+    const p = this.process(execId);
+    if (p.state === 'stopped' || p.state === 'deleted') throw new ShimError('NOT_FOUND', 'process already finished');
+    guard(() => p.check('kill'));
+    if (p.kind === 'init') await this.runtime.kill(this.id, signal, all);
+    else {
+      try {
+        process.kill(p.pid, signal);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new ShimError('NOT_FOUND', 'process already finished');
+        throw e;
+      }
+    }
+  }
+
+  async pause(): Promise<void> {
+    guard(() => this.init.check('pause'));
+    await this.runtime.pause(this.id);
+    this.init.apply('pause');
+  }
+
+  async resume(): Promise<void> {
+    guard(() => this.init.check('resume'));
+    await this.runtime.resume(this.id);
+    this.init.apply('resume');
+  }
+
+  async update(resourcesJson: string): Promise<void> {
+    guard(() => this.init.check('update'));
+    await this.runtime.update(this.id, resourcesJson);
+  }
+
+  resizePty(execId: string, width: number, height: number): void {
+    const p = this.process(execId);
+    guard(() => p.check('resizePty'));
+    if (!p.io) throw new ShimError('FAILED_PRECONDITION', `process ${p.id} has no terminal yet`);
+    p.io.resize(width, height);
+  }
+
+  closeIO(execId: string, stdin: boolean): void {
+    const p = this.process(execId);
+    guard(() => p.check('closeIO'));
+    if (stdin) p.io?.closeStdin();
+  }
+
+  /** Task.Pids: `runtime ps`, exec processes marked with their exec id. */
+  async pids(): Promise<{ pid: number; execId?: string }[]> {
+    const pids = await this.runtime.ps(this.id);
+    return pids.map((pid) => ({ pid, execId: [...this.execs.values()].find((p) => p.pid === pid)?.id }));
+  }
+
+  /** Task.Delete. */
+  async delete(execId: string): Promise<ShimProcess> {
+    const p = this.process(execId);
+    guard(() => p.check('delete'));
+    if (p.kind === 'exec') {
+      await p.io?.close();
+      this.execs.delete(execId);
+      this.pendingExecs.delete(execId);
+      p.apply('delete');
+      return p;
+    }
+    for (const e of this.execs.values()) if (e.state === 'running') throw new ShimError('FAILED_PRECONDITION', `exec process ${e.id} is still running`);
+    try {
+      await this.runtime.delete(this.id, p.state === 'created');
+    } catch (e) {
+      if (!(e instanceof ShimError && e.code === 'NOT_FOUND')) throw e;
+    }
+    if (p.state === 'created') {
+      // The init was killed by `delete --force`: take its exit before reporting.
+      await Promise.race([p.wait(), new Promise((r) => setTimeout(r, 5_000))]);
+      if (!p.exit) p.setExited({ pid: p.pid, status: 137, at: new Date() });
+    }
+    this.stopOomWatch();
+    await p.io?.close();
+    for (const e of this.execs.values()) await e.io?.close();
+    unmountRootfs(this.bundle);
+    p.apply('delete');
+    return p;
+  }
+
+  status(execId: string): Promise<ProcessStatus> {
+    const p = this.process(execId);
+    return Promise.resolve({ id: p.id, pid: p.pid, state: p.state, stdio: p.stdio, exitStatus: p.exitStatus, exitedAt: p.exit?.at });
+  }
+
+  /** Cgroup statistics of the container, from the init's cgroup (as containerd's runc shim). */
+  stats(): Any {
+    const cg = this.containerCgroup();
+    if (!cg) throw new ShimError('NOT_FOUND', 'cgroup does not exist');
+    return metricsAny(cg);
+  }
+
+  private containerCgroup(): Cgroup | undefined {
+    if (this.cgroup) return this.cgroup;
+    if (!this.init.pid || this.init.state === 'stopped') return undefined;
+    try {
+      const layout = detectCgroupLayout();
+      this.cgroup = Cgroup.open(processCgroup(this.init.pid, layout), layout);
+      return this.cgroup;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * OOM kills: the kernel counts them (memory.oom_control oom_kill on v1, memory.events
+   * oom_kill on v2); poll the counter while the container runs. The runc shim uses eventfd (v1)
+   * and inotify (v2) instead; a 250 ms poll is simpler to read and works on both.
+   */
+  private watchOom(): void {
+    const cg = this.containerCgroup();
+    if (!cg || this.oomTimer) return;
+    this.oomSeen = safeOomCount(cg);
+    this.oomTimer = setInterval(() => this.checkOom(), 250);
+    this.oomTimer.unref();
+  }
+
+  private checkOom(): void {
+    if (!this.cgroup) return;
+    const now = safeOomCount(this.cgroup);
+    if (now > this.oomSeen) {
+      this.oomSeen = now;
+      this.events.oom(this);
+    }
+  }
+
+  private stopOomWatch(): void {
+    if (this.oomTimer) clearInterval(this.oomTimer);
+    this.oomTimer = undefined;
+  }
+
+  private onExit(p: ShimProcess, e: Exit): void {
+    if (p.kind === 'init') {
+      // A last OOM check, so that TaskOOM comes before TaskExit even when the kill landed
+      // between two polls.
+      if (this.oomTimer) {
+        this.checkOom();
+        this.stopOomWatch();
+      }
+      // Without its own pid namespace the container's other processes survive their init:
+      // kill them, as runc's shim does (ShouldKillAllOnExit).
+      if (!this.hasPidNamespace()) void this.runtime.kill(this.id, 9, true).catch(() => undefined);
+    }
+    p.setExited(e);
+    this.events.exit(this, p, e);
+  }
+
+  private hasPidNamespace(): boolean {
+    try {
+      const spec = JSON.parse(fs.readFileSync(path.join(this.bundle, 'config.json'), 'utf8')) as { linux?: { namespaces?: { type: string; path?: string }[] } };
+      return !!spec.linux?.namespaces?.some((n) => n.type === 'pid' && !n.path);
+    } catch {
+      return true;
+    }
+  }
+}
+
+/**
+ * strata-runtime: the one built next to this shim in the workspace (layers/runtime/dist), so a
+ * checkout always pairs matching versions; else the one on PATH.
+ */
+export function defaultRuntime(): string {
+  let script = process.argv[1] ?? '';
+  try {
+    script = fs.realpathSync(script); // /usr/local/bin/containerd-shim-strata-v2 is a symlink
+  } catch {
+    // keep as given
+  }
+  const sibling = path.resolve(path.dirname(script), '../../runtime/dist/strata-runtime.mjs');
+  if (script.endsWith('containerd-shim-strata-v2.mjs') && fs.existsSync(sibling)) return sibling;
+  return resolveBinary(DEFAULT_RUNTIME);
+}
+
+function safeOomCount(cg: Cgroup): number {
+  try {
+    return cg.oomKillCount();
+  } catch {
+    return 0;
+  }
+}
+
+function readPid(file: string): number {
+  const pid = Number(fs.readFileSync(file, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new ShimError('RUNTIME', `the runtime wrote no valid pid to ${file}`);
+  return pid;
+}
+
+/** The state table's refusals are FailedPrecondition for containerd. */
+function guard(f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof StateRefusal) throw new ShimError('FAILED_PRECONDITION', e.message);
+    throw e;
+  }
+}

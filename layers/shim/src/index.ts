@@ -1,0 +1,7 @@
+// @strata/shim: containerd-shim-strata-v2 as a library. The manager (layers/manager) uses the
+// ttrpc client and the task service descriptors to drive shims, this one or containerd's.
+export * from './taskStates';
+export { ShimError, type ShimErrorCode } from './errors';
+export { TaskService, SHIM_VERSION } from './service';
+export { EventPublisher, TOPIC_EVENT, type TaskTopic } from './events';
+export { socketAddress, SOCKET_DIR } from './cli/main';
