@@ -179,7 +179,6 @@ export class TaskContainer {
   /** Task.Kill. The exit itself arrives through the reaper. */
   async kill(execId: string, signal: number, all: boolean): Promise<void> {
     const p = this.process(execId);
-    if (p.state === 'stopped' || p.state === 'deleted') throw new ShimError('NOT_FOUND', 'process already finished');
     guard(() => p.check('kill'));
     if (p.kind === 'init') await this.runtime.kill(this.id, signal, all);
     else {
@@ -370,7 +369,7 @@ function guard(f: () => void): void {
   try {
     f();
   } catch (e) {
-    if (e instanceof StateRefusal) throw new ShimError('FAILED_PRECONDITION', e.message);
+    if (e instanceof StateRefusal) throw new ShimError(e.code, e.message);
     throw e;
   }
 }

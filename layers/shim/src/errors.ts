@@ -39,7 +39,7 @@ export class ShimError extends Error {
    * reacts differently to "not found" than to other failures (e.g. when deleting).
    */
   static fromRuntime(message: string): ShimError {
-    if (/does not exist|not found/i.test(message)) return new ShimError('NOT_FOUND', message);
+    if (/container .*does not exist/i.test(message)) return new ShimError('NOT_FOUND', message);
     if (/already exists/i.test(message)) return new ShimError('ALREADY_EXISTS', message);
     if (/not running|not paused|cannot (start|pause|resume|delete)|is paused|is stopped/i.test(message)) return new ShimError('FAILED_PRECONDITION', message);
     return new ShimError('RUNTIME', message);

@@ -134,7 +134,8 @@ export class OciRuntime {
         if (child.pid) reaper.nodeChildren.delete(child.pid);
         if (code === 0) return resolve(out);
         const reason = lastLogError(this.config.logFile, logStart) || err.trim() || `exit ${code ?? signal}`;
-        reject(ShimError.fromRuntime(`${path.basename(this.config.binary)} ${args[0]} failed: ${reason}`));
+        // The runc shim words it the same way: "OCI runtime create failed: runc create failed: ...".
+        reject(ShimError.fromRuntime(`OCI runtime ${args[0]} failed: ${reason}`));
       });
     });
   }

@@ -48,6 +48,8 @@ export class TaskService {
   readonly containers = new Map<string, TaskContainer>();
   /** Create calls in flight, so that two creates of one id cannot race. */
   private readonly creating = new Set<string>();
+  /** Start calls in flight (container/execId) and the exit events held until they finish. */
+  private readonly starting = new Map<string, (() => void)[]>();
 
   constructor(
     readonly namespace: string,
@@ -92,10 +94,21 @@ export class TaskService {
 
   async Start(r: IdRequest): Promise<{ pid: number }> {
     const c = this.container(r.id);
-    const p = await c.start(r.execId);
-    if (r.execId) this.events.publish('exec-started', { containerId: c.id, execId: r.execId, pid: p.pid });
-    else this.events.publish('start', { containerId: c.id, pid: p.pid });
-    return { pid: p.pid };
+    // A short process (`ctr t exec ... true`) can exit before the runtime's start/exec returns.
+    // containerd expects TaskStart/TaskExecStarted before that process's TaskExit, so exits seen
+    // while a start is in flight wait here until the started event is queued.
+    const key = `${r.id}/${r.execId}`;
+    this.starting.set(key, []);
+    try {
+      const p = await c.start(r.execId);
+      if (r.execId) this.events.publish('exec-started', { containerId: c.id, execId: r.execId, pid: p.pid });
+      else this.events.publish('start', { containerId: c.id, pid: p.pid });
+      return { pid: p.pid };
+    } finally {
+      const held = this.starting.get(key) ?? [];
+      this.starting.delete(key);
+      for (const publish of held) publish();
+    }
   }
 
   async Delete(r: IdRequest): Promise<ExitResponse> {
@@ -200,7 +213,10 @@ export class TaskService {
   }
 
   private onExit(c: TaskContainer, p: ShimProcess, e: Exit): void {
-    this.events.publish('exit', { containerId: c.id, id: p.id, pid: e.pid, exitStatus: e.status, exitedAt: toTimestamp(e.at) });
+    const publish = () => this.events.publish('exit', { containerId: c.id, id: p.id, pid: e.pid, exitStatus: e.status, exitedAt: toTimestamp(e.at) });
+    const held = this.starting.get(`${c.id}/${p === c.init ? '' : p.id}`);
+    if (held) held.push(publish);
+    else publish();
   }
 
   /** The ttrpc handlers (method name -> function), bound to this service. */

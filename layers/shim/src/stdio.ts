@@ -7,9 +7,12 @@
 //   - "": nothing (/dev/null).
 // The container never gets containerd's FIFOs directly. It gets pipes, and the shim copies
 // (pkg/process/io.go in containerd does the same), so that a client going away (ctr exiting)
-// never sends SIGPIPE or EOF into the container. The shim opens each FIFO read-write, as the runc
-// shim keeps a reader open too: writes then block when nobody reads, they do not fail. Stdin
-// ends with CloseIO (ctr calls it when its own stdin ends).
+// never sends SIGPIPE or EOF into the container. Output FIFOs are opened read-write (the runc
+// shim keeps a reader open too): writes then wait when nobody reads, they do not fail. The stdin
+// FIFO is opened read-only and non-blocking: Linux reports hang-up on such a FIFO only after a
+// writer has come and gone (pipe_poll compares the writer counter), so the copy waits for the
+// client, and the client closing its end is the process's EOF. CloseIO ends stdin too; ctr
+// relies on the EOF, as it may see its own stdin end before it has the task to call CloseIO on.
 // With a terminal the runtime sends the pty master over a console socket (ConsoleSocket below)
 // and the shim copies stdin -> master -> stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -75,7 +78,7 @@ export class ProcessIO {
     const [r, w] = pipe();
     this.runtimeStdio[0] = r;
     this.containerEnds.push(r);
-    const fifo = openFifo(p);
+    const fifo = openFifo(p, 'read');
     this.stdinSource = new net.Socket({ fd: fifo, readable: true, writable: false });
     this.stdinWriter = new net.Socket({ fd: w, readable: false, writable: true });
     this.stdinWriter.on('error', () => undefined); // EPIPE: the process closed its stdin
@@ -161,7 +164,7 @@ export class ProcessIO {
       this.copies.push(copy(reader, this.fifoWriter(this.paths.stdout)));
     } else reader.resume();
     if (this.paths.stdin) {
-      const src = new net.Socket({ fd: openFifo(this.paths.stdin), readable: true, writable: false });
+      const src = new net.Socket({ fd: openFifo(this.paths.stdin, 'read'), readable: true, writable: false });
       src.on('error', () => undefined);
       src.on('data', (b: Buffer) => writeAll(master, b));
       this.stdinSource = src;
@@ -261,10 +264,11 @@ function writeAll(fd: number, b: Buffer): void {
 }
 
 /** A FIFO opened read-write: never blocks on open, never sees EOF/EPIPE when a peer leaves. */
-function openFifo(p: string): number {
+/** `read`: the stdin side (EOF when the client closes); `write`: an output (never EOF/EPIPE). */
+function openFifo(p: string, use: 'read' | 'write' = 'write'): number {
   const st = fs.statSync(p);
   if (!st.isFIFO()) throw new ShimError('INVALID_ARGUMENT', `${p} is not a FIFO (or give file:// or binary:// URIs)`);
-  return fs.openSync(p, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  return fs.openSync(p, (use === 'read' ? fs.constants.O_RDONLY : fs.constants.O_RDWR) | fs.constants.O_NONBLOCK);
 }
 
 function parseFileUri(s: string): string | undefined {

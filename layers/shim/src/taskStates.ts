@@ -15,13 +15,21 @@ export type ProcessKind = 'init' | 'exec';
 
 export type TaskCall = 'start' | 'kill' | 'pause' | 'resume' | 'exit' | 'delete' | 'resizePty' | 'closeIO' | 'update' | 'exec';
 
+export type RefusalCode = 'FAILED_PRECONDITION' | 'NOT_FOUND';
+
 export interface CallRule {
   /** States in which the call is allowed, per kind of process. */
   readonly from: Readonly<Partial<Record<ProcessKind, readonly ProcessState[]>>>;
   /** State after success (unchanged when absent). */
   readonly to?: ProcessState;
-  /** containerd's error code when refused: FailedPrecondition for wrong state. */
+  /** The message when refused. */
   readonly refusal: string;
+  /**
+   * The error code when refused: FAILED_PRECONDITION (wrong state) unless containerd's shim
+   * answers otherwise (kill of a finished process is NOT_FOUND, which clients read as "already
+   * exited").
+   */
+  readonly refusalCode?: RefusalCode;
   /** Where the rule comes from. */
   readonly source: string;
   readonly note?: string;
@@ -38,7 +46,8 @@ export const taskCalls: Readonly<Record<TaskCall, CallRule>> = {
   kill: {
     from: { init: ['created', 'running', 'paused'], exec: ['running'] },
     refusal: 'process already finished',
-    source: 'Task.Kill; runtime kill (init) or kill(2) (exec)',
+    refusalCode: 'NOT_FOUND',
+    source: 'Task.Kill; runtime kill (init) or kill(2) (exec); the runc shim maps "not running" to ErrNotFound',
     note: 'the exit is reported later, by the reaper; kill itself changes no state',
   },
   pause: {
@@ -98,6 +107,10 @@ export class StateRefusal extends Error {
     super(taskCalls[call].refusal.replace('%s', state));
     this.name = 'StateRefusal';
   }
+
+  get code(): RefusalCode {
+    return refusalCode(this.call);
+  }
 }
 
 export function allowed(call: TaskCall, kind: ProcessKind, state: ProcessState): boolean {
@@ -107,6 +120,11 @@ export function allowed(call: TaskCall, kind: ProcessKind, state: ProcessState):
 /** Throws StateRefusal unless the table allows `call` for a `kind` process in `state`. */
 export function assertAllowed(call: TaskCall, kind: ProcessKind, state: ProcessState): void {
   if (!allowed(call, kind, state)) throw new StateRefusal(call, state);
+}
+
+/** The error code a refused `call` gets. */
+export function refusalCode(call: TaskCall): RefusalCode {
+  return taskCalls[call].refusalCode ?? 'FAILED_PRECONDITION';
 }
 
 /** The state after a successful call. */

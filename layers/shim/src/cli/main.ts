@@ -181,6 +181,10 @@ async function deleteAction(f: ShimFlags): Promise<number> {
   const runtime = new OciRuntime({ binary, root: path.join(opts.root || DEFAULT_RUNTIME_ROOT, f.namespace), logFile: path.join(bundle, 'log.json'), timeoutMs: 10_000 });
   await runtime.delete(f.id, true).catch(() => undefined); // "does not exist" is the clean case
   unmountRootfs(bundle);
+  // A shim that was killed left its socket: remove it when nothing listens there any more (a
+  // grouped shim that is still alive keeps serving the other containers).
+  const address = read('address')?.trim();
+  if (address?.startsWith('unix://') && !(await canConnect(socketPath(address)))) fs.rmSync(socketPath(address), { force: true });
   const pid = Number(read('init.pid')?.trim() || 0);
   const out = encode(schema.message('containerd.task.v2.DeleteResponse'), { pid, exitStatus: 128 + 9, exitedAt: toTimestamp(new Date()) });
   process.stdout.write(out);
@@ -190,6 +194,14 @@ async function deleteAction(f: ShimFlags): Promise<number> {
 /** The daemon: serve the Task API on the socket inherited as fd 3 until Shutdown. */
 async function daemon(f: ShimFlags): Promise<number> {
   const log = openLog(f.debug);
+  // `start` wrote the socket's address into the bundle it ran in (our cwd); read it now, as the
+  // bundle may be gone by the time we shut down.
+  let sock: string | undefined;
+  try {
+    sock = socketPath(fs.readFileSync('address', 'utf8').trim());
+  } catch {
+    sock = undefined;
+  }
   reaper.install();
   process.on('SIGPIPE', () => undefined);
   const events = new EventPublisher(process.env.TTRPC_ADDRESS, f.namespace, (m) => log('warning', m));
@@ -198,7 +210,23 @@ async function daemon(f: ShimFlags): Promise<number> {
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
   const service = new TaskService(f.namespace, events, () => done(), runtimeOptions(undefined));
-  server.register(TASK_SERVICE, service.handlers());
+  // With -debug every call lands in containerd's log (through the log FIFO): the Task API as it
+  // happens, which is most of what a student wants to see.
+  const handlers = Object.fromEntries(
+    Object.entries(service.handlers()).map(([name, h]) => [
+      name,
+      async (req: any) => {
+        log('debug', `${name} ${describeRequest(req)}`);
+        try {
+          return await h(req);
+        } catch (e) {
+          log('debug', `${name} failed: ${(e as Error).message}`);
+          throw e;
+        }
+      },
+    ]),
+  );
+  server.register(TASK_SERVICE, handlers);
   const listener = net.createServer();
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
@@ -210,13 +238,17 @@ async function daemon(f: ShimFlags): Promise<number> {
   await events.flush();
   events.close();
   await server.close();
-  try {
-    fs.rmSync(socketPath(fs.readFileSync('address', 'utf8').trim()), { force: true });
-  } catch {
-    // no address file
-  }
+  if (sock) fs.rmSync(sock, { force: true });
   log('info', 'shim shut down');
   return 0;
+}
+
+/** A short, readable form of a request: ids and scalar fields, no nested Any payloads. */
+function describeRequest(req: Record<string, unknown>): string {
+  const parts = Object.entries(req ?? {})
+    .filter(([, v]) => v !== '' && v !== 0 && v !== false && v !== undefined && (typeof v !== 'object' || v === null))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return parts.join(' ');
 }
 
 /**

@@ -1,0 +1,263 @@
+// The Task API over ttrpc, without containerd. The same script drives our shim and containerd's
+// own containerd-shim-runc-v2: our ttrpc client and protobuf codec against the real shim, and
+// our shim against the behaviour the real one shows. Then bad input (nothing may be left
+// behind) and the process state table as a model that random call sequences are checked against.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { allowed, nextState, refusalCode, STATUS_NUMBER, type ProcessState, type TaskCall } from '../src/taskStates';
+import { Code, TtrpcError } from '../src/ttrpc';
+import { built, busyboxRootfs, has, isRoot, mountsUnder, processesMatching, shimBin, uniqueId, waitFor } from './helpers';
+import { leftoverCgroups, ShimHarness } from './shimHarness';
+
+const shims = [
+  { name: 'containerd-shim-strata-v2 + strata-runtime', binary: shimBin, runtime: undefined },
+  { name: 'containerd-shim-runc-v2 + runc', binary: 'containerd-shim-runc-v2', runtime: 'runc' },
+].filter((s) => s.binary === shimBin || (has(s.binary) && has(s.runtime!)));
+
+/** The ttrpc status code of a failed call (or 'ok'). */
+async function codeOf(p: Promise<unknown>): Promise<number | 'ok'> {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    if (e instanceof TtrpcError) return e.code;
+    throw e;
+  }
+}
+
+describe.skipIf(!isRoot || !built)('a shim over ttrpc, as containerd drives it', () => {
+  for (const s of shims) {
+    it(`${s.name}: create, start, stdin/stdout, wait, state, pids, delete, shutdown, events`, async () => {
+      const h = new ShimHarness(s.binary, s.runtime);
+      const id = uniqueId('life');
+      try {
+        const bundle = h.bundle(id, ['sh', '-c', 'read line; echo "got $line"; echo err >&2; exit 4']);
+        await h.start(bundle, id);
+        const io = h.io(id);
+        const created = await h.call('Create', { id, bundle, stdin: io.stdin, stdout: io.stdout.path, stderr: io.stderr.path, options: h.options() });
+        expect(created.pid).toBeGreaterThan(0);
+        expect((await h.call('State', { id })).status).toBe(STATUS_NUMBER.created);
+        expect((await h.call('Start', { id })).pid).toBe(created.pid);
+        const pids = await h.call('Pids', { id });
+        expect(pids.processes.map((p: { pid: number }) => p.pid)).toContain(created.pid);
+        const waiting = h.call('Wait', { id });
+        io.write('hello\n');
+        const exit = await waiting;
+        expect(exit.exitStatus).toBe(4);
+        const st = await h.call('State', { id });
+        expect(st).toMatchObject({ status: STATUS_NUMBER.stopped, exitStatus: 4, pid: created.pid });
+        expect(waitFor(() => io.stdout.text.includes('got hello') && io.stderr.text.includes('err'), 3_000), io.stdout.text).toBe(true);
+        const del = await h.call('Delete', { id });
+        expect(del).toMatchObject({ pid: created.pid, exitStatus: 4 });
+        expect(await codeOf(h.call('State', { id }))).toBe(Code.NotFound);
+        expect(await h.shutdown()).toBe(true);
+        const events = await h.eventsAtLeast(4);
+        expect(events.map((e) => e.topic)).toEqual(['/tasks/create', '/tasks/start', '/tasks/exit', '/tasks/delete']);
+        expect(events.map((e) => e.type)).toEqual(['containerd.events.TaskCreate', 'containerd.events.TaskStart', 'containerd.events.TaskExit', 'containerd.events.TaskDelete']);
+        expect(fs.existsSync(h.address.replace('unix://', ''))).toBe(false);
+        expect(fs.existsSync(path.join(h.runtimeRoot, h.ns, id))).toBe(false);
+        expect(leftoverCgroups(id)).toEqual([]);
+      } finally {
+        await h.dispose();
+      }
+    });
+
+    it(`${s.name}: exec with its own stdio, kill of an exec, concurrent Waits`, async () => {
+      const h = new ShimHarness(s.binary, s.runtime);
+      const id = uniqueId('exec');
+      try {
+        const bundle = h.bundle(id, ['sleep', '60']);
+        await h.start(bundle, id);
+        const io = h.io(id);
+        await h.call('Create', { id, bundle, stdin: '', stdout: io.stdout.path, stderr: io.stderr.path, options: h.options() });
+        await h.call('Start', { id });
+        const spec = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')).process;
+        const execs = ['a', 'b', 'c'];
+        const eios = Object.fromEntries(execs.map((e) => [e, h.io(`${id}-${e}`)]));
+        for (const e of execs) {
+          const p = { ...spec, args: e === 'c' ? ['sleep', '60'] : ['sh', '-c', `echo exec ${e}; exit ${e === 'a' ? 3 : 5}`] };
+          await h.call('Exec', { id, execId: e, stdin: '', stdout: eios[e].stdout.path, stderr: eios[e].stderr.path, spec: { typeUrl: 'types.containerd.io/opencontainers/runtime-spec/1/Process', value: Buffer.from(JSON.stringify(p)) } });
+        }
+        // Start all three at once: ttrpc multiplexes the calls on one connection.
+        const started = await Promise.all(execs.map((e) => h.call('Start', { id, execId: e })));
+        expect(new Set(started.map((r) => r.pid)).size).toBe(3);
+        const waits = await Promise.all(['a', 'b'].map((e) => h.call('Wait', { id, execId: e })));
+        expect(waits.map((w) => w.exitStatus)).toEqual([3, 5]);
+        expect(eios.a.stdout.text + eios.b.stdout.text).toMatch(/exec a[\s\S]*exec b|exec b[\s\S]*exec a/);
+        await h.call('Kill', { id, execId: 'c', signal: 9, all: false });
+        expect((await h.call('Wait', { id, execId: 'c' })).exitStatus).toBe(137);
+        for (const e of execs) await h.call('Delete', { id, execId: e });
+        expect(await codeOf(h.call('State', { id, execId: 'a' }))).toBe(Code.NotFound);
+        expect((await h.call('State', { id })).status).toBe(STATUS_NUMBER.running);
+        await h.call('Kill', { id, signal: 9, all: false });
+        expect((await h.call('Wait', { id })).exitStatus).toBe(137);
+        await h.call('Delete', { id });
+        expect(await h.shutdown()).toBe(true);
+        const topics = (await h.eventsAtLeast(13)).map((e) => e.topic);
+        expect(topics.filter((t) => t === '/tasks/exec-added')).toHaveLength(3);
+        expect(topics.filter((t) => t === '/tasks/exec-started')).toHaveLength(3);
+        expect(topics.filter((t) => t === '/tasks/exit')).toHaveLength(4);
+        expect(topics.at(-1)).toBe('/tasks/delete');
+        expect(processesMatching(bundle)).toEqual([]);
+      } finally {
+        await h.dispose();
+      }
+    });
+  }
+});
+
+describe.skipIf(!isRoot || !built)('containerd-shim-strata-v2 refuses bad input and leaves nothing behind', () => {
+  let h: ShimHarness;
+  const first = uniqueId('first');
+  beforeAll(async () => {
+    h = new ShimHarness(shimBin);
+    await h.start(h.bundle(first, ['true']), first);
+  });
+  afterAll(async () => {
+    expect(await h.shutdown()).toBe(true);
+    expect(fs.existsSync(h.address.replace('unix://', ''))).toBe(false);
+    await h.dispose();
+  });
+
+  /** Nothing of `id` remains: runtime state, processes, mounts, cgroups. */
+  function expectNothingLeft(id: string) {
+    expect(fs.existsSync(path.join(h.runtimeRoot, h.ns, id)), 'runtime state dir').toBe(false);
+    expect(processesMatching(id)).toEqual([]);
+    expect(mountsUnder(h.dir)).toEqual([]);
+    expect(leftoverCgroups(id)).toEqual([]);
+  }
+
+  it('an invalid container id', async () => {
+    const bundle = h.bundle('ok-bundle', ['true']);
+    for (const id of ['../escape', '', 'a/b', '-flag']) {
+      const err = await h.call('Create', { id, bundle, options: h.options() }).catch((e) => e);
+      expect(err, id).toBeInstanceOf(TtrpcError);
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.message).toMatch(/^id: /);
+    }
+    expect(fs.existsSync(path.join(h.runtimeRoot, h.ns))).toBe(false);
+  });
+
+  it('a bundle that is not one', async () => {
+    const id = uniqueId('nobundle');
+    const err = await h.call('Create', { id, bundle: path.join(h.dir, 'missing'), options: h.options() }).catch((e) => e);
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.message).toMatch(/^bundle: /);
+    expectNothingLeft(id);
+  });
+
+  it('a config the runtime rejects: its reason names the field, and the mounted rootfs is unmounted', async () => {
+    const id = uniqueId('badcfg');
+    const bundle = h.bundle(id, [], (c) => {
+      c.root = { path: 'rootfs' };
+    });
+    fs.mkdirSync(path.join(bundle, 'rootfs'));
+    const err = await h
+      .call('Create', {
+        id,
+        bundle,
+        // A rootfs mount as containerd passes one (here a bind of the busybox tree): the shim
+        // mounts it on <bundle>/rootfs before the runtime runs, and must undo it on failure.
+        rootfs: [{ type: 'bind', source: busyboxRootfs, target: '', options: ['rbind', 'ro'] }],
+        options: h.options(),
+      })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TtrpcError);
+    expect(err.message).toMatch(/OCI runtime create failed: .*\/process\/args/);
+    expectNothingLeft(id);
+  });
+
+  it('a rootfs mount that cannot be mounted', async () => {
+    const id = uniqueId('badmount');
+    const bundle = h.bundle(id, ['true'], (c) => (c.root = { path: 'rootfs' }));
+    fs.mkdirSync(path.join(bundle, 'rootfs'));
+    const err = await h.call('Create', { id, bundle, rootfs: [{ type: 'bind', source: path.join(h.dir, 'no-such-source'), target: '', options: ['rbind'] }], options: h.options() }).catch((e) => e);
+    expect(err).toBeInstanceOf(TtrpcError);
+    expect(err.message).toMatch(/rootfs/);
+    expectNothingLeft(id);
+  });
+
+  it('stdio that is neither a FIFO nor a file:// or binary:// URI', async () => {
+    const id = uniqueId('badio');
+    const bundle = h.bundle(id, ['true']);
+    fs.writeFileSync(path.join(h.dir, 'plain-file'), '');
+    const err = await h.call('Create', { id, bundle, stdout: path.join(h.dir, 'plain-file'), options: h.options() }).catch((e) => e);
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.message).toMatch(/not a FIFO/);
+    expectNothingLeft(id);
+  });
+
+  it('calls for unknown ids are NotFound; a second Create of an id is AlreadyExists', async () => {
+    for (const m of ['State', 'Start', 'Delete', 'Pids', 'Pause', 'Resume', 'Kill', 'Wait', 'Stats']) expect(await codeOf(h.call(m, { id: 'no-such-task' })), m).toBe(Code.NotFound);
+    const id = uniqueId('twice');
+    const bundle = h.bundle(id, ['sleep', '30']);
+    await h.call('Create', { id, bundle, options: h.options() });
+    expect(await codeOf(h.call('Create', { id, bundle, options: h.options() }))).toBe(Code.AlreadyExists);
+    expect(await codeOf(h.call('State', { id, execId: 'no-such-exec' }))).toBe(Code.NotFound);
+    expect(await codeOf(h.call('Checkpoint', { id, path: '/tmp/x' }))).toBe(Code.Unimplemented);
+    await h.call('Kill', { id, signal: 9, all: false });
+    await h.call('Wait', { id });
+    await h.call('Delete', { id });
+    expectNothingLeft(id);
+  });
+
+  // The state table (src/taskStates.ts) is the model: for random sequences of calls on a real
+  // container, each call must succeed exactly when the table allows it, leave the state the
+  // table says, and a refused call must get the table's code and change nothing.
+  it('random call sequences follow the process state table', async () => {
+    type Op = 'start' | 'pause' | 'resume' | 'kill' | 'delete' | 'update' | 'closeIO';
+    const ops: Op[] = ['start', 'pause', 'resume', 'kill', 'delete', 'update', 'closeIO'];
+    const runs = Number(process.env.STRATA_SHIM_MODEL_RUNS ?? 6);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...ops), { minLength: 1, maxLength: 7 }), async (seq) => {
+        const id = uniqueId('model');
+        const bundle = h.bundle(id, ['sleep', '60']);
+        await h.call('Create', { id, bundle, options: h.options() });
+        let state: ProcessState = 'created';
+        const log: string[] = [];
+        try {
+          for (const op of seq) {
+            if (state === 'deleted') {
+              expect(await codeOf(h.call('State', { id })), `${log.join(' ')} ${op}`).toBe(Code.NotFound);
+              break;
+            }
+            const ok = allowed(op as TaskCall, 'init', state);
+            const call =
+              op === 'start' ? h.call('Start', { id })
+              : op === 'pause' ? h.call('Pause', { id })
+              : op === 'resume' ? h.call('Resume', { id })
+              : op === 'kill' ? h.call('Kill', { id, signal: 9, all: false })
+              : op === 'delete' ? h.call('Delete', { id })
+              : op === 'update' ? h.call('Update', { id, resources: { typeUrl: 'types.containerd.io/opencontainers/runtime-spec/1/LinuxResources', value: Buffer.from(JSON.stringify({ pids: { limit: 64 } })) } })
+              : h.call('CloseIO', { id, stdin: true });
+            const got = await codeOf(call);
+            log.push(`${op}:${got}`);
+            expect(got, `after ${log.join(' ')} (state was ${state})`).toBe(ok ? 'ok' : refusalCode(op as TaskCall) === 'NOT_FOUND' ? Code.NotFound : Code.FailedPrecondition);
+            if (!ok) continue;
+            // kill changes no state by itself: the exit comes from the reaper, and Wait sees it.
+            if (op === 'kill') {
+              if (state === 'paused') {
+                // SIGKILL reaches a frozen process only once it thaws (as with runc).
+                await h.call('Resume', { id });
+              }
+              await h.call('Wait', { id }, 10_000);
+              state = 'stopped';
+            } else state = nextState(op as TaskCall, state);
+            if (state !== 'deleted') expect((await h.call('State', { id })).status, log.join(' ')).toBe(STATUS_NUMBER[state]);
+          }
+        } finally {
+          if (state !== 'deleted') {
+            if (state === 'paused') await h.call('Resume', { id });
+            await codeOf(h.call('Kill', { id, signal: 9, all: false }));
+            await codeOf(h.call('Wait', { id }, 10_000));
+            await h.call('Delete', { id });
+          }
+        }
+        expectNothingLeft(id);
+      }),
+      { numRuns: runs, endOnFailure: true },
+    );
+  }, 180_000);
+});
