@@ -2,7 +2,8 @@
 # Set up Strata on a fresh Debian 12 / Ubuntu 24.04 machine, as root:
 #   1. the Debian packages it needs (only those missing; apt-get as root),
 #   2. npm dependencies, 3. build (native init helper + bundled binaries),
-#   4. binaries linked onto PATH, 5. the default busybox bundle built from the host's busybox-static.
+#   4. binaries linked onto PATH, 5. the default busybox bundle and OCI image (an image-layout
+#   tar), both built from the host's busybox-static.
 # Nothing is downloaded except Debian and npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +49,7 @@ if [ -w "$bindir" ]; then
   ln -sf "$repo/layers/shim/dist/containerd-shim-strata-v2.mjs" "$bindir/containerd-shim-strata-v2"
 fi
 
-# --- 5. the default bundle ------------------------------------------------------------------
+# --- 5. the default bundle and image --------------------------------------------------------
 bash scripts/default-bundle.sh
+bash scripts/default-image.sh
 echo "setup: done. Try: strata-runtime run -b /var/lib/strata/bundles/busybox hello"

@@ -10,6 +10,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 export const shimBin = path.join(repo, 'layers/shim/dist/containerd-shim-strata-v2.mjs');
 export const runtimeBin = path.join(repo, 'layers/runtime/dist/strata-runtime.mjs');
 export const busyboxRootfs = '/var/lib/strata/bundles/busybox/rootfs';
+/** The default image as an OCI layout tar (scripts/default-image.sh): strata.local/busybox:latest. */
+export const defaultImage = '/var/lib/strata/images/busybox.oci.tar';
 export const isRoot = process.getuid?.() === 0;
 export const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 export const built = fs.existsSync(shimBin) && fs.existsSync(runtimeBin) && fs.existsSync(busyboxRootfs);
@@ -23,14 +25,12 @@ export class PrivateContainerd {
   private daemon?: ChildProcess;
 
   /**
-   * `shimAs`: a name such as containerd-shim-runc-v2 under which containerd finds our shim first
+   * `shimAs`: names such as containerd-shim-runc-v2 under which containerd finds our shim first
    * on its PATH (runtime io.containerd.runc.v2 then starts containerd-shim-strata-v2).
    */
-  constructor(private readonly shimAs?: string) {
-    if (shimAs) {
-      fs.mkdirSync(path.join(this.dir, 'bin'));
-      fs.symlinkSync(shimBin, path.join(this.dir, 'bin', shimAs));
-    }
+  constructor(private readonly shimAs: string[] = []) {
+    if (shimAs.length) fs.mkdirSync(path.join(this.dir, 'bin'));
+    for (const name of shimAs) fs.symlinkSync(shimBin, path.join(this.dir, 'bin', name));
     fs.writeFileSync(
       path.join(this.dir, 'config.toml'),
       [
@@ -47,7 +47,7 @@ export class PrivateContainerd {
   }
 
   start(): void {
-    const env = this.shimAs ? { ...process.env, PATH: `${path.join(this.dir, 'bin')}:${process.env.PATH}` } : process.env;
+    const env = this.shimAs.length ? { ...process.env, PATH: `${path.join(this.dir, 'bin')}:${process.env.PATH}` } : process.env;
     this.daemon = spawn('containerd', ['--config', path.join(this.dir, 'config.toml')], { env, stdio: ['ignore', 'ignore', fs.openSync(path.join(this.dir, 'containerd.log'), 'a')] });
     const end = Date.now() + 20_000;
     while (Date.now() < end && this.ctr(['version'], 5_000).status !== 0) sleep(100);
@@ -63,6 +63,14 @@ export class PrivateContainerd {
 
   ctr(args: string[], timeout = 30_000) {
     return spawnSync('ctr', ['-a', this.sock, '-n', this.ns, ...args], { encoding: 'utf8', timeout, killSignal: 'SIGKILL' });
+  }
+
+  fullLog(): string {
+    try {
+      return fs.readFileSync(path.join(this.dir, 'containerd.log'), 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   log(): string {
