@@ -130,3 +130,13 @@ export function waitFor(cond: () => boolean, timeoutMs = 10_000): boolean {
   }
   return cond();
 }
+
+/** waitFor that lets the event loop run (for conditions fed by sockets and streams). */
+export async function eventually(cond: () => boolean, timeoutMs = 5_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}

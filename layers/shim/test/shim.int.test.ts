@@ -2,13 +2,16 @@
 // own containerd-shim-runc-v2: our ttrpc client and protobuf codec against the real shim, and
 // our shim against the behaviour the real one shows. Then bad input (nothing may be left
 // behind) and the process state table as a model that random call sequences are checked against.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { allowed, nextState, refusalCode, STATUS_NUMBER, type ProcessState, type TaskCall } from '../src/taskStates';
-import { Code, TtrpcError } from '../src/ttrpc';
-import { built, busyboxRootfs, has, isRoot, mountsUnder, processesMatching, shimBin, uniqueId, waitFor } from './helpers';
+import { Code, encodeFrame, FrameReader, FrameType, MAX_PAYLOAD, TtrpcError, type Frame } from '../src/ttrpc';
+import { decode, encode, TASK_SERVICE, TtrpcRequestType, TtrpcResponseType } from '../src/proto';
+import { built, busyboxRootfs, eventually, has, isRoot, mountsUnder, processesMatching, shimBin, uniqueId } from './helpers';
 import { leftoverCgroups, ShimHarness } from './shimHarness';
 
 const shims = [
@@ -48,7 +51,7 @@ describe.skipIf(!isRoot || !built)('a shim over ttrpc, as containerd drives it',
         expect(exit.exitStatus).toBe(4);
         const st = await h.call('State', { id });
         expect(st).toMatchObject({ status: STATUS_NUMBER.stopped, exitStatus: 4, pid: created.pid });
-        expect(waitFor(() => io.stdout.text.includes('got hello') && io.stderr.text.includes('err'), 3_000), io.stdout.text).toBe(true);
+        expect(await eventually(() => io.stdout.text.includes('got hello') && io.stderr.text.includes('err')), io.stdout.text).toBe(true);
         const del = await h.call('Delete', { id });
         expect(del).toMatchObject({ pid: created.pid, exitStatus: 4 });
         expect(await codeOf(h.call('State', { id }))).toBe(Code.NotFound);
@@ -85,7 +88,8 @@ describe.skipIf(!isRoot || !built)('a shim over ttrpc, as containerd drives it',
         expect(new Set(started.map((r) => r.pid)).size).toBe(3);
         const waits = await Promise.all(['a', 'b'].map((e) => h.call('Wait', { id, execId: e })));
         expect(waits.map((w) => w.exitStatus)).toEqual([3, 5]);
-        expect(eios.a.stdout.text + eios.b.stdout.text).toMatch(/exec a[\s\S]*exec b|exec b[\s\S]*exec a/);
+        // Wait may answer before the output copy has drained (as with the runc shim): poll.
+        expect(await eventually(() => eios.a.stdout.text === 'exec a\n' && eios.b.stdout.text === 'exec b\n'), eios.a.stdout.text + eios.b.stdout.text).toBe(true);
         await h.call('Kill', { id, execId: 'c', signal: 9, all: false });
         expect((await h.call('Wait', { id, execId: 'c' })).exitStatus).toBe(137);
         for (const e of execs) await h.call('Delete', { id, execId: e });
@@ -201,6 +205,61 @@ describe.skipIf(!isRoot || !built)('containerd-shim-strata-v2 refuses bad input 
     await h.call('Wait', { id });
     await h.call('Delete', { id });
     expectNothingLeft(id);
+  });
+
+  it('malformed protobuf, unknown methods and oversized frames get status codes; the shim stays up', async () => {
+    // A CreateTaskRequest whose field 1 (id, a string) claims 255 bytes and has one.
+    const bad = await h.client.callRaw('containerd.task.v2.Task', 'Create', Uint8Array.from([0x0a, 0xff, 0x01, 0x41]), { timeoutMs: 5_000 }).catch((e) => e);
+    expect(bad).toBeInstanceOf(TtrpcError);
+    expect(bad.code).toBe(Code.Internal); // as ttrpc-go: "error unmarshalling payload"
+    expect(bad.message).toMatch(/^ttrpc: error unmarshalling payload: /);
+    expect(await codeOf(h.client.callRaw('containerd.task.v2.Task', 'Teleport', new Uint8Array(), { timeoutMs: 5_000 }))).toBe(Code.Unimplemented);
+    expect(await codeOf(h.client.callRaw('containerd.task.v3.Task', 'State', new Uint8Array(), { timeoutMs: 5_000 }))).toBe(Code.Unimplemented);
+    // A request frame over ttrpc's 4 MiB limit, on a raw connection: the shim reads past it,
+    // answers that stream with ResourceExhausted, and keeps serving the connection.
+    const sock = net.createConnection(h.address.replace('unix://', ''));
+    const frames: Frame[] = [];
+    const reader = new FrameReader((f) => frames.push(f));
+    sock.on('data', (d: Buffer) => reader.push(d));
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const header = Buffer.alloc(10);
+    header.writeUInt32BE(MAX_PAYLOAD + 1, 0);
+    header.writeUInt32BE(3, 4);
+    header.writeUInt8(FrameType.Request, 8);
+    sock.write(header);
+    sock.write(Buffer.alloc(MAX_PAYLOAD + 1));
+    sock.write(encodeFrame(5, FrameType.Request, encode(TtrpcRequestType, { service: 'containerd.task.v2.Task', method: 'Connect', payload: encode(TASK_SERVICE.methods.Connect.input, { id: first }), timeoutNano: 0, metadata: [] })));
+    const end = Date.now() + 10_000;
+    while (frames.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    sock.destroy();
+    expect(frames.map((f) => f.streamId)).toEqual([3, 5]);
+    expect(decode(TtrpcResponseType, frames[0].payload).status?.code).toBe(Code.ResourceExhausted);
+    expect(decode(TtrpcResponseType, frames[1].payload).status?.code ?? Code.OK).toBe(Code.OK);
+    expect((await h.call('Connect', { id: first })).shimPid).toBe(h.shimPid);
+  });
+
+  it('the socket admits only its own uid: mode 0600 and a peer credential check', async () => {
+    const sockPath = h.address.replace('unix://', '');
+    expect(fs.statSync(sockPath).mode & 0o777).toBe(0o600);
+    // A process running as nobody cannot connect (EACCES on the socket file).
+    const r = spawnSync(process.execPath, ['-e', `require('net').createConnection(${JSON.stringify(sockPath)}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(1); })`], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 10_000 });
+    expect(r.stdout.trim()).toBe('EACCES');
+    // With the file opened up, the peer check (SO_PEERCRED) still turns nobody away: the shim
+    // closes the connection without answering a well-formed request.
+    const request = encodeFrame(1, FrameType.Request, encode(TtrpcRequestType, { service: 'containerd.task.v2.Task', method: 'Connect', payload: encode(TASK_SERVICE.methods.Connect.input, { id: first }), timeoutNano: 0, metadata: [] }));
+    fs.chmodSync(sockPath, 0o666);
+    try {
+      const script = `const s = require('net').createConnection(${JSON.stringify(sockPath)});
+        let got = 0; s.on('data', (d) => (got += d.length)); s.on('error', () => {});
+        s.on('connect', () => s.write(Buffer.from(${JSON.stringify(request.toString('base64'))}, 'base64')));
+        s.on('close', () => { console.log(got ? 'answered' : 'closed'); process.exit(0); });
+        setTimeout(() => { console.log('still open'); process.exit(0); }, 5000);`;
+      const n = spawnSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 10_000 });
+      expect(n.stdout.trim(), n.stderr).toBe('closed');
+    } finally {
+      fs.chmodSync(sockPath, 0o600);
+    }
+    expect((await h.call('Connect', { id: first })).shimPid).toBe(h.shimPid);
   });
 
   // The state table (src/taskStates.ts) is the model: for random sequences of calls on a real

@@ -100,7 +100,13 @@ export class TtrpcServer {
       }
       const metadata: Record<string, string[]> = {};
       for (const kv of req.metadata) (metadata[kv.key] ??= []).push(kv.value);
-      const input = decode(method.input, req.payload);
+      let input: unknown;
+      try {
+        input = decode(method.input, req.payload);
+      } catch (e) {
+        // ttrpc-go answers an undecodable payload with Internal, before any handler runs.
+        return [{ code: Code.Internal, message: `ttrpc: error unmarshalling payload: ${(e as Error).message}`, details: [] }, new Uint8Array(0)];
+      }
       const output = await fn(input, { service: req.service, method: req.method, metadata, signal: ac.signal });
       return [undefined, encode(method.output, (output ?? {}) as object)];
     } catch (e) {
