@@ -13,17 +13,10 @@ import { ShimProcess } from './process';
 import { reaper, type Exit } from './reaper';
 import { mountRootfs, unmountRootfs, type MountSpec } from './rootfs';
 import { ConsoleSocket, ProcessIO, type StdioPaths } from './stdio';
+import type { RuntimeOptions } from './runtimeOptions';
 import { StateRefusal } from './taskStates';
 
 /** containerd.runc.v1.Options, the subset that changes what the shim does. */
-export interface RuntimeOptions {
-  binaryName?: string;
-  root?: string;
-  systemdCgroup?: boolean;
-  noPivotRoot?: boolean;
-  noNewKeyring?: boolean;
-}
-
 export interface CreateRequest extends StdioPaths {
   id: string;
   bundle: string;

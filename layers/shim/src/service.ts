@@ -2,7 +2,8 @@
 // request, finds the container (one shim may hold several: pods group their containers), calls
 // the container, and publishes the task event containerd expects, in the order it expects them.
 import { ShimError } from './errors';
-import { TaskContainer, type RuntimeOptions } from './container';
+import { TaskContainer } from './container';
+import { runtimeOptions, type RuntimeOptions } from './runtimeOptions';
 import { EventPublisher } from './events';
 import {
   anyTypeName,
@@ -34,16 +35,6 @@ import { STATUS_NUMBER } from './taskStates';
 export const SHIM_VERSION = '0.1.0';
 
 /** runc Options from an Any (containerd.runc.v1.Options; older containerd: runctypes.RuncOptions). */
-export function runtimeOptions(a: Any | undefined): RuntimeOptions | undefined {
-  if (!a || a.value.length === 0) return undefined;
-  const name = anyTypeName(a);
-  if (name !== 'containerd.runc.v1.Options' && name !== 'containerd.linux.runc.RuncOptions') throw new ShimError('INVALID_ARGUMENT', `options: unsupported type ${a.typeUrl} (expected containerd.runc.v1.Options)`);
-  // runctypes.RuncOptions has runtime=1, runtime_root=2: read it as Options would misplace them.
-  if (name === 'containerd.linux.runc.RuncOptions') return undefined;
-  const o = decode(RuncOptionsType, a.value);
-  return { binaryName: o.binaryName || undefined, root: o.root || undefined, systemdCgroup: o.systemdCgroup, noPivotRoot: o.noPivotRoot, noNewKeyring: o.noNewKeyring };
-}
-
 export class TaskService {
   readonly containers = new Map<string, TaskContainer>();
   /** Create calls in flight, so that two creates of one id cannot race. */

@@ -197,6 +197,20 @@ describe.skipIf(!ready)('containerd drives containerd-shim-strata-v2', () => {
     expectNoLeaks(b);
   });
 
+  it('--runtime-config-path: a runtime config file names the engine (runtimeoptions.v1.Options)', () => {
+    if (!has('runc')) return;
+    const id = uniqueId('cfgpath');
+    const cfg = path.join(ctd.dir, 'strata-runc.toml');
+    fs.writeFileSync(cfg, 'BinaryName = "runc"\n');
+    expect(ctd.ctr(['run', '-d', '--runtime', 'io.containerd.strata.v2', '--runtime-config-path', cfg, IMAGE, id, 'sleep', '30']).status).toBe(0);
+    expect(path.basename(fs.readFileSync(path.join(ctd.bundle(id), 'runtime'), 'utf8'))).toBe('runc');
+    ctd.ctr(['t', 'kill', '-s', 'SIGKILL', id]);
+    expect(waitFor(() => stopped(id))).toBe(true);
+    expect(ctd.ctr(['t', 'rm', id]).status).toBe(0);
+    expect(ctd.ctr(['c', 'rm', id]).status).toBe(0);
+    expectNoLeaks(id);
+  });
+
   it('--rootfs without an image: the shim runs a plain directory', () => {
     const id = uniqueId('rootfs');
     const r = ctd.ctr(['run', '--rm', '--runtime', 'io.containerd.strata.v2', '--rootfs', busyboxRootfs, id, '/bin/sh', '-c', 'echo from a directory']);

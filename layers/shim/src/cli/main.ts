@@ -8,10 +8,11 @@ import { Cgroup, close, listenUnix } from '@strata/linux';
 import { DEFAULT_RUNTIME, DEFAULT_RUNTIME_ROOT } from '../container';
 import { EventPublisher } from '../events';
 import { OciRuntime } from '../ociRuntime';
-import { decode, encode, schema, AnyType, RuncOptionsType, toTimestamp } from '../proto';
+import { decode, encode, schema, AnyType, toTimestamp } from '../proto';
 import { reaper } from '../reaper';
 import { unmountRootfs } from '../rootfs';
-import { runtimeOptions, SHIM_VERSION, TaskService } from '../service';
+import { runtimeOptions } from '../runtimeOptions';
+import { SHIM_VERSION, TaskService } from '../service';
 import { peerAllowed, TtrpcServer } from '../ttrpc';
 import { TASK_SERVICE } from '../proto';
 import { FlagError, parseShimFlags, USAGE, type ShimFlags } from './flags';
@@ -138,7 +139,7 @@ async function start(f: ShimFlags): Promise<number> {
 }
 
 /** The runtime options containerd writes to start's stdin (a serialized Any), if any. */
-function readStartOptions(): { shimCgroup: string } | undefined {
+function readStartOptions(): { shimCgroup?: string } | undefined {
   if (process.stdin.isTTY) return undefined;
   let data: Buffer;
   try {
@@ -147,9 +148,7 @@ function readStartOptions(): { shimCgroup: string } | undefined {
     return undefined;
   }
   if (data.length === 0) return undefined;
-  const any = decode(AnyType, data);
-  if (!any.typeUrl.endsWith('containerd.runc.v1.Options')) return undefined;
-  return { shimCgroup: decode(RuncOptionsType, any.value).shimCgroup };
+  return runtimeOptions(decode(AnyType, data));
 }
 
 /** One point above containerd's OOM score, as containerd's shims do, so the shim dies after. */
@@ -209,7 +208,7 @@ async function daemon(f: ShimFlags): Promise<number> {
   server.authorize = peerAllowed;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
-  const service = new TaskService(f.namespace, events, () => done(), runtimeOptions(undefined));
+  const service = new TaskService(f.namespace, events, () => done());
   // With -debug every call lands in containerd's log (through the log FIFO): the Task API as it
   // happens, which is most of what a student wants to see.
   const handlers = Object.fromEntries(

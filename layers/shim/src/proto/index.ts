@@ -7,7 +7,7 @@ import { TTRPC_PROTO } from './defs/ttrpc';
 import { TASK_TYPES_PROTO, TYPES_PROTO } from './defs/types';
 import { TASK_PROTO } from './defs/task';
 import { EVENTS_PROTO, EVENTS_TTRPC_PROTO } from './defs/events';
-import { RUNC_OPTIONS_PROTO } from './defs/runc';
+import { RUNC_OPTIONS_PROTO, RUNTIME_OPTIONS_PROTO } from './defs/runc';
 import { METRICS_V1_PROTO, METRICS_V2_PROTO } from './defs/metrics';
 
 export { encode, decode, message, type MessageType, type FieldSpec, type Scalar } from './codec';
@@ -25,6 +25,7 @@ export const PROTO_FILES: Record<string, string> = {
   'containerd/events/task.proto': EVENTS_PROTO,
   'containerd/services/events/ttrpc/v1/events.proto': EVENTS_TTRPC_PROTO,
   'containerd/runc/v1/options.proto': RUNC_OPTIONS_PROTO,
+  'runtimeoptions/v1/api.proto': RUNTIME_OPTIONS_PROTO,
   'io/containerd/cgroups/v1/metrics.proto': METRICS_V1_PROTO,
   'io/containerd/cgroups/v2/metrics.proto': METRICS_V2_PROTO,
 };
@@ -196,6 +197,7 @@ export interface RuncOptions {
   criuWorkPath: string;
 }
 export const RuncOptionsType = schema.message<RuncOptions>('containerd.runc.v1.Options');
+export const RuntimeOptionsType = schema.message<{ typeUrl: string; configPath: string; configBody: Uint8Array }>('runtimeoptions.v1.Options');
 export const ProcessDetailsType = schema.message<{ execId: string }>('containerd.runc.v1.ProcessDetails');
 export const MetricsV1Type = schema.message('io.containerd.cgroups.v1.Metrics');
 export const MetricsV2Type = schema.message('io.containerd.cgroups.v2.Metrics');

@@ -34,3 +34,15 @@ message ProcessDetails {
   string exec_id = 1;
 }
 `;
+
+// What containerd passes for runtimes other than runc's (CRI for any runtime_type, and
+// `ctr run --runtime-config-path FILE`): a path to a config file the shim reads itself.
+export const RUNTIME_OPTIONS_PROTO = `
+package runtimeoptions.v1;
+
+message Options {
+  string type_url = 1;
+  string config_path = 2;
+  bytes config_body = 3;
+}
+`;
