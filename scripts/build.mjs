@@ -23,7 +23,7 @@ const banner = `${shebang}\nimport { createRequire as __strataRequire } from 'no
 const entries = [
   { in: 'layers/runtime/src/cli/bin.ts', out: 'layers/runtime/dist/strata-runtime.mjs', copyInit: true, split: true },
   { in: 'spec-tests/src/cli/bin.ts', out: 'spec-tests/dist/strata-spec-tests.mjs' },
-  { in: 'layers/shim/src/cli/bin.ts', out: 'layers/shim/dist/containerd-shim-strata-v2.mjs' },
+  { in: 'layers/shim/src/cli/bin.ts', out: 'layers/shim/dist/containerd-shim-strata-v2.mjs', split: true },
 ];
 for (const e of entries) {
   if (!fs.existsSync(rel(e.in))) {

@@ -10,11 +10,15 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // The generators are TypeScript: bundle them to a temporary module and import it.
 const out = path.join(repo, 'node_modules/.cache/strata-diagrams.mjs');
 await esbuild.build({
-  stdin: { contents: "export { lifecycleMermaid } from './layers/runtime/src/lifecycleDiagram';", resolveDir: repo, loader: 'ts' },
+  stdin: {
+    contents: "export { lifecycleMermaid } from './layers/runtime/src/lifecycleDiagram'; export { shimProcessMermaid } from './layers/shim/src/taskStatesDiagram';",
+    resolveDir: repo,
+    loader: 'ts',
+  },
   bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error',
 });
 const gen = await import(`${out}?t=${Date.now()}`);
-const diagrams = { 'runtime-lifecycle.mmd': gen.lifecycleMermaid() };
+const diagrams = { 'runtime-lifecycle.mmd': gen.lifecycleMermaid(), 'shim-process.mmd': gen.shimProcessMermaid() };
 const check = process.argv.includes('--check');
 let stale = 0;
 for (const [name, text] of Object.entries(diagrams)) {

@@ -14,6 +14,7 @@ import { reaper, type Exit } from './reaper';
 import { mountRootfs, unmountRootfs, type MountSpec } from './rootfs';
 import { ConsoleSocket, ProcessIO, type StdioPaths } from './stdio';
 import type { RuntimeOptions } from './runtimeOptions';
+import { DEFAULT_RUNTIME, DEFAULT_RUNTIME_ROOT } from './version';
 import { StateRefusal } from './taskStates';
 
 /** containerd.runc.v1.Options, the subset that changes what the shim does. */
@@ -45,9 +46,7 @@ export interface ContainerEvents {
   oom(container: TaskContainer): void;
 }
 
-/** The default state root of runc under containerd, one dir per namespace (go-runc Root). */
-export const DEFAULT_RUNTIME_ROOT = '/run/containerd/runc';
-export const DEFAULT_RUNTIME = 'strata-runtime';
+/** Container and exec ids the shim accepts (what runc accepts, bounded as containerd bounds them). */
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,75}$/;
 
 export class TaskContainer {
@@ -204,8 +203,7 @@ export class TaskContainer {
   resizePty(execId: string, width: number, height: number): void {
     const p = this.process(execId);
     guard(() => p.check('resizePty'));
-    if (!p.io) throw new ShimError('FAILED_PRECONDITION', `process ${p.id} has no terminal yet`);
-    p.io.resize(width, height);
+    p.io?.resize(width, height);
   }
 
   closeIO(execId: string, stdin: boolean): void {

@@ -2,6 +2,7 @@
 // ttrpc client and the task service descriptors to drive shims, this one or containerd's.
 export * from './taskStates';
 export { ShimError, type ShimErrorCode } from './errors';
-export { TaskService, SHIM_VERSION } from './service';
+export { TaskService } from './service';
+export { SHIM_VERSION, DEFAULT_RUNTIME, DEFAULT_RUNTIME_ROOT } from './version';
 export { EventPublisher, TOPIC_EVENT, type TaskTopic } from './events';
-export { socketAddress, SOCKET_DIR } from './cli/main';
+export { socketAddress, SOCKET_DIR } from './cli/address';

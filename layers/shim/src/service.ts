@@ -3,6 +3,7 @@
 // the container, and publishes the task event containerd expects, in the order it expects them.
 import { ShimError } from './errors';
 import { TaskContainer } from './container';
+import { SHIM_VERSION } from './version';
 import { runtimeOptions, type RuntimeOptions } from './runtimeOptions';
 import { EventPublisher } from './events';
 import {
@@ -32,7 +33,6 @@ import type { ShimProcess } from './process';
 import type { Exit } from './reaper';
 import { STATUS_NUMBER } from './taskStates';
 
-export const SHIM_VERSION = '0.1.0';
 
 /** runc Options from an Any (containerd.runc.v1.Options; older containerd: runctypes.RuncOptions). */
 export class TaskService {

@@ -179,9 +179,14 @@ export class ProcessIO {
     return dest;
   }
 
+  /** TIOCSWINSZ on the master. Without a terminal (none asked, or closed at exit) a no-op, as in the runc shim. */
   resize(width: number, height: number): void {
-    if (this.master < 0) throw new ShimError('FAILED_PRECONDITION', 'the process has no terminal');
-    setWinsize(this.master, height, width);
+    if (this.master < 0) return;
+    try {
+      setWinsize(this.master, height, width);
+    } catch {
+      // the terminal closed as the process ended
+    }
   }
 
   /** CloseIO(stdin): the process reads EOF. */

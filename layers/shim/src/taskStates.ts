@@ -77,9 +77,10 @@ export const taskCalls: Readonly<Record<TaskCall, CallRule>> = {
     note: 'a created init is deleted with `runtime delete --force` (its process waits on the exec fifo)',
   },
   resizePty: {
-    from: { init: ['created', 'running', 'paused'], exec: ['created', 'running'] },
+    from: { init: ['created', 'running', 'paused', 'stopped'], exec: ['created', 'running', 'stopped'] },
     refusal: 'cannot resize the terminal of a process in state %s',
     source: 'Task.ResizePty; TIOCSWINSZ on the pty master',
+    note: 'a no-op once the terminal is gone: ctr resizes on SIGWINCH, racing the exit, and the runc shim accepts that',
   },
   closeIO: {
     from: { init: ['created', 'running', 'paused', 'stopped'], exec: ['created', 'running', 'stopped'] },

@@ -88,10 +88,12 @@ describe.skipIf(!ready)('containerd drives containerd-shim-strata-v2', () => {
       it('a terminal: the process sees a tty, and the output comes back (ctr run -t)', () => {
         if (!has('script')) return;
         const id = uniqueId('tty');
-        const cmd = `ctr -a ${ctd.sock} -n ${ctd.ns} run --rm -t ${engine.args(ctd.dir).join(' ')} ${IMAGE} ${id} sh -c 'tty; stty size; echo tty-ok'`;
+        const cmd = `ctr -a ${ctd.sock} -n ${ctd.ns} run --rm -t ${engine.args(ctd.dir).join(' ')} ${IMAGE} ${id} sh -c 'tty; echo tty-ok'`;
         const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', input: '' });
         expect(r.stdout, r.stderr + ctd.log()).toMatch(/\/dev\/pts\/\d+/);
         expect(r.stdout).toContain('tty-ok');
+        // ctr resizes the terminal on start and on SIGWINCH, racing the exit: never an error.
+        expect(r.stdout).not.toMatch(/resize pty/);
         expectNoLeaks(id);
       });
 
