@@ -115,9 +115,16 @@ export class TaskContainer {
     const p = this.process(execId);
     guard(() => p.check('start'));
     if (p.kind === 'init') {
-      await this.runtime.start(this.id);
-      if (p.state === 'created') p.apply('start');
+      // The OOM counter's baseline is read before the process runs: an OOM kill in its first
+      // milliseconds must still count.
       this.watchOom();
+      try {
+        await this.runtime.start(this.id);
+      } catch (e) {
+        this.stopOomWatch();
+        throw e;
+      }
+      if (p.state === 'created') p.apply('start');
       return p;
     }
     guard(() => this.init.check('exec'));

@@ -143,6 +143,26 @@ describe.skipIf(!ready)('containerd drives containerd-shim-strata-v2', () => {
         expect(topics).toEqual(['/tasks/create', '/tasks/start', '/tasks/exec-added', '/tasks/exec-started', '/tasks/exit', '/tasks/paused', '/tasks/resumed', '/tasks/exit', '/tasks/delete']);
       });
 
+      it('an OOM kill under a memory limit is published as /tasks/oom before the exit', async () => {
+        const id = uniqueId('oom');
+        const ev = spawn('ctr', ['-a', ctd.sock, 'events'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        let out = '';
+        ev.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        await new Promise((r) => setTimeout(r, 300));
+        try {
+          // busybox `tail /dev/zero` keeps the (endless) last line in memory until it is killed.
+          const r = run(id, ['sh', '-c', 'tail /dev/zero; echo "tail ended: $?"'], ['--rm', '--memory-limit', String(16 << 20)]);
+          expect(r.stdout, r.stderr).toContain('tail ended: 137');
+          await new Promise((r) => setTimeout(r, 500));
+        } finally {
+          ev.kill('SIGKILL');
+        }
+        const topics = out.split('\n').filter((l) => l.includes(id)).map((l) => /\/tasks\/[\w-]+/.exec(l)?.[0]);
+        expect(topics, out).toContain('/tasks/oom');
+        expect(topics.indexOf('/tasks/oom')).toBeLessThan(topics.lastIndexOf('/tasks/exit'));
+        expectNoLeaks(id);
+      });
+
       it('containers outlive containerd, and a restarted containerd reconnects to the shim', () => {
         const id = uniqueId('survive');
         expect(run(id, ['sleep', '60'], ['-d']).status).toBe(0);
