@@ -134,7 +134,8 @@ export class TaskContainer {
     fs.writeFileSync(processFile, spec);
     let console: ConsoleSocket | undefined;
     try {
-      const io = await ProcessIO.open(p.stdio, { id: this.id, namespace: this.namespace });
+      // The logging binary of an exec process sees the exec id as CONTAINER_ID, as with the runc shim.
+      const io = await ProcessIO.open(p.stdio, { id: p.id, namespace: this.namespace });
       p.io = io;
       console = p.stdio.terminal ? new ConsoleSocket() : undefined;
       const execd = this.runtime.exec(this.id, { processFile, pidFile, consoleSocket: console?.path, stdio: io.runtimeStdio });

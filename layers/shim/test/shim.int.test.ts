@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { allowed, nextState, refusalCode, STATUS_NUMBER, type ProcessState, type TaskCall } from '../src/taskStates';
 import { Code, encodeFrame, FrameReader, FrameType, MAX_PAYLOAD, TtrpcError, type Frame } from '../src/ttrpc';
-import { decode, encode, TASK_SERVICE, TtrpcRequestType, TtrpcResponseType } from '../src/proto';
+import { decode, encode, MetricsV1Type, MetricsV2Type, TASK_SERVICE, TtrpcRequestType, TtrpcResponseType, unpackAny } from '../src/proto';
 import { built, busyboxRootfs, eventually, has, isRoot, mountsUnder, processesMatching, shimBin, uniqueId } from './helpers';
 import { leftoverCgroups, ShimHarness } from './shimHarness';
 
@@ -105,6 +105,48 @@ describe.skipIf(!isRoot || !built)('a shim over ttrpc, as containerd drives it',
         expect(topics.filter((t) => t === '/tasks/exit')).toHaveLength(4);
         expect(topics.at(-1)).toBe('/tasks/delete');
         expect(processesMatching(bundle)).toEqual([]);
+      } finally {
+        await h.dispose();
+      }
+    });
+
+    it(`${s.name}: file:// and binary:// stdio, and Stats as containerd's cgroup metrics`, async () => {
+      const h = new ShimHarness(s.binary, s.runtime);
+      const id = uniqueId('uri');
+      const logger = path.join(h.dir, 'logger.sh');
+      // A logging binary (containerd's contract): stdout on fd 3, stderr on fd 4, and closing
+      // fd 5 says "ready". Query parameters arrive as arguments: ?dir=D -> "dir D".
+      fs.writeFileSync(logger, '#!/bin/sh\nexec 5>&-\ncat <&3 >"$2/$CONTAINER_ID.out" &\ncat <&4 >"$2/$CONTAINER_ID.err" &\nwait\n', { mode: 0o755 });
+      try {
+        const bundle = h.bundle(id, ['sh', '-c', 'echo to-out; echo to-err >&2; exec sleep 30']);
+        await h.start(bundle, id);
+        const file = `file://${path.join(h.dir, 'logs', 'init.log')}`;
+        await h.call('Create', { id, bundle, stdout: file, stderr: file, options: h.options() });
+        await h.call('Start', { id });
+        expect(await eventually(() => fs.existsSync(path.join(h.dir, 'logs', 'init.log')) && fs.readFileSync(path.join(h.dir, 'logs', 'init.log'), 'utf8').includes('to-err'))).toBe(true);
+        expect(fs.readFileSync(path.join(h.dir, 'logs', 'init.log'), 'utf8')).toContain('to-out');
+        // Stats: an Any holding io.containerd.cgroups.v1.Metrics or .v2.Metrics.
+        const { stats } = await h.call('Stats', { id });
+        const v2 = stats.typeUrl.endsWith('io.containerd.cgroups.v2.Metrics');
+        expect(stats.typeUrl).toMatch(/io\.containerd\.cgroups\.v[12]\.Metrics$/);
+        const m: any = unpackAny(v2 ? MetricsV2Type : MetricsV1Type, stats);
+        expect(v2 ? m.memory.usage : m.memory.usage.usage).toBeGreaterThan(0);
+        expect(m.pids.current).toBe(1);
+        // An exec process logging through the binary.
+        const spec = { ...JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')).process, args: ['sh', '-c', 'echo exec-out; echo exec-err >&2'] };
+        const bin = `binary://${logger}?dir=${encodeURIComponent(h.dir)}`;
+        await h.call('Exec', { id, execId: 'logged', stdout: bin, stderr: bin, spec: { typeUrl: 'types.containerd.io/opencontainers/runtime-spec/1/Process', value: Buffer.from(JSON.stringify(spec)) } });
+        await h.call('Start', { id, execId: 'logged' });
+        expect((await h.call('Wait', { id, execId: 'logged' })).exitStatus).toBe(0);
+        const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '');
+        // CONTAINER_ID of an exec's logger is the exec id (as containerd's runc shim sets it).
+        expect(await eventually(() => read(path.join(h.dir, 'logged.out')) === 'exec-out\n' && read(path.join(h.dir, 'logged.err')) === 'exec-err\n'), read(path.join(h.dir, 'logged.out'))).toBe(true);
+        await h.call('Delete', { id, execId: 'logged' });
+        await h.call('Kill', { id, signal: 9, all: false });
+        await h.call('Wait', { id });
+        await h.call('Delete', { id });
+        expect(await h.shutdown()).toBe(true);
+        expect(processesMatching(logger)).toEqual([]);
       } finally {
         await h.dispose();
       }
