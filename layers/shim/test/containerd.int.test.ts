@@ -61,6 +61,15 @@ describe.skipIf(!ready)('containerd drives containerd-shim-strata-v2', () => {
 
   const stopped = (id: string) => new RegExp(`${id}\\s+\\d+\\s+STOPPED`).test(ctd.ctr(['t', 'ls']).stdout);
 
+  /** SIGKILL a task, wait until it is STOPPED, remove task and container, check nothing is left. */
+  function killAndRemove(id: string) {
+    ctd.ctr(['t', 'kill', '-s', 'SIGKILL', id]);
+    expect(waitFor(() => stopped(id))).toBe(true);
+    expect(ctd.ctr(['t', 'rm', id]).status).toBe(0);
+    expect(ctd.ctr(['c', 'rm', id]).status).toBe(0);
+    expectNoLeaks(id);
+  }
+
   for (const engine of engines) {
     describe(`engine ${engine.name}`, () => {
       const run = (id: string, args: string[], extra: string[] = []) => ctd.ctr(['run', ...engine.args(ctd.dir), ...extra, IMAGE, id, ...args]);
@@ -113,11 +122,7 @@ describe.skipIf(!ready)('containerd drives containerd-shim-strata-v2', () => {
         const m = ctd.ctr(['t', 'metrics', id]);
         expect(m.stdout, m.stderr).toMatch(/memory\.usage(_in_bytes)?\s+[1-9]\d*/);
         expect(m.stdout).toMatch(/pids\.current\s+1/);
-        expect(ctd.ctr(['t', 'kill', '-s', 'SIGKILL', id]).status).toBe(0);
-        expect(waitFor(() => stopped(id))).toBe(true);
-        expect(ctd.ctr(['t', 'rm', id]).status).toBe(0);
-        expect(ctd.ctr(['c', 'rm', id]).status).toBe(0);
-        expectNoLeaks(id);
+        killAndRemove(id);
       });
 
       it("publishes task events in containerd's order", async () => {
@@ -174,11 +179,7 @@ describe.skipIf(!ready)('containerd drives containerd-shim-strata-v2', () => {
         expect(ctd.ctr(['t', 'ls']).stdout).toMatch(new RegExp(`${id}\\s+${pid}\\s+RUNNING`));
         const ex = ctd.ctr(['t', 'exec', '--exec-id', 'after', id, 'echo', 'still-here']);
         expect(ex.stdout, ex.stderr).toContain('still-here');
-        ctd.ctr(['t', 'kill', '-s', 'SIGKILL', id]);
-        expect(waitFor(() => stopped(id))).toBe(true);
-        expect(ctd.ctr(['t', 'rm', id]).status).toBe(0);
-        expect(ctd.ctr(['c', 'rm', id]).status).toBe(0);
-        expectNoLeaks(id);
+        killAndRemove(id);
       });
 
       it('if the shim dies, containerd runs `delete` and the container is cleaned up', () => {
@@ -226,11 +227,7 @@ describe.skipIf(!ready)('containerd drives containerd-shim-strata-v2', () => {
     fs.writeFileSync(cfg, 'BinaryName = "runc"\n');
     expect(ctd.ctr(['run', '-d', '--runtime', 'io.containerd.strata.v2', '--runtime-config-path', cfg, IMAGE, id, 'sleep', '30']).status).toBe(0);
     expect(path.basename(fs.readFileSync(path.join(ctd.bundle(id), 'runtime'), 'utf8'))).toBe('runc');
-    ctd.ctr(['t', 'kill', '-s', 'SIGKILL', id]);
-    expect(waitFor(() => stopped(id))).toBe(true);
-    expect(ctd.ctr(['t', 'rm', id]).status).toBe(0);
-    expect(ctd.ctr(['c', 'rm', id]).status).toBe(0);
-    expectNoLeaks(id);
+    killAndRemove(id);
   });
 
   it('--rootfs without an image: the shim runs a plain directory', () => {
