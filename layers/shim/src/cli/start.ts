@@ -33,11 +33,11 @@ export async function start(f: ShimFlags): Promise<number> {
   // closing a listening unix socket in Node (as a natural exit does) unlinks its path.
   const fd = (server as unknown as { _handle: { fd: number } })._handle.fd;
   fs.chmodSync(sock, 0o600);
+  let child: ReturnType<typeof spawn> | undefined;
   try {
     fs.writeFileSync('address', address);
-    const options = await readStartOptions();
     const args = ['-namespace', f.namespace, '-id', f.id, '-address', f.address, ...(f.debug ? ['-debug'] : [])];
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
+    child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
       cwd: process.cwd(),
       detached: true,
       // stdout/stderr must not be containerd's pipe: containerd reads it until EOF.
@@ -45,6 +45,9 @@ export async function start(f: ShimFlags): Promise<number> {
       env: process.env,
     });
     if (!child.pid) throw new Error('could not start the shim daemon');
+    // The options (containerd writes them to our stdin) matter only for the shim's cgroup: read
+    // them once the daemon is on its way, as decoding them loads the protobuf schema.
+    const options = await readStartOptions();
     if (options?.shimCgroup) {
       const { Cgroup } = await import('@strata/linux');
       Cgroup.open(options.shimCgroup).addProcess(child.pid);
@@ -54,6 +57,7 @@ export async function start(f: ShimFlags): Promise<number> {
     process.stdout.write(address);
     return 0;
   } catch (e) {
+    child?.kill('SIGKILL'); // e.g. unreadable options: no daemon may outlive a failed start
     fs.rmSync(sock, { force: true });
     throw e;
   }
