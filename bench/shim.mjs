@@ -102,6 +102,14 @@ try {
   containerd.kill('SIGTERM');
   sleepMs(500);
   fs.rmSync(dir, { recursive: true, force: true });
+  // containerd's namespace level of the containers' cgroups (/<namespace>/<id>): empty by now.
+  for (const h of ['', ...fs.readdirSync('/sys/fs/cgroup')]) {
+    try {
+      fs.rmdirSync(path.join('/sys/fs/cgroup', h, ns));
+    } catch {
+      // not there (or, if a container leaked, not empty: left for the user to see)
+    }
+  }
 }
 
 const base = results[shims[0].name];

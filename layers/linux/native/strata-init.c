@@ -67,7 +67,7 @@ enum { MSG_PLAN = 1, MSG_CONTINUE = 2, MSG_PID = 10, MSG_HOOKS = 11, MSG_READY =
 
 /* ---- opcodes (keep in sync with layers/linux/src/init/ops.ts) ---- */
 enum {
-  OP_JOIN_CGROUP = 1,     /* procs-file                                  write our pid into cgroup.procs */
+  OP_JOIN_CGROUP = 1,     /* procs-file [fallback]                       write our pid into cgroup.procs */
   OP_SETNS = 2,           /* path nstype                                 setns(open(path), nstype) */
   OP_UNSHARE = 3,         /* flags                                       unshare(flags) (time ns) */
   OP_WRITE_FILE = 4,      /* path content                                open O_WRONLY + write (no create) */
@@ -672,8 +672,19 @@ static void exec_op(const op_t *op) {
   unsigned pos;
   switch (op->code) {
   case OP_JOIN_CGROUP: {
-    int fd = open(str(op, 0), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, "0", 1) < 0) DIE_ERRNO("join cgroup %s", str(op, 0));
+    /* cgroup v2 refuses a process in a cgroup that has controllers enabled for its children
+       (EBUSY, the "no internal processes" rule): then the fallback, if given, is tried (exec
+       joins the init's own sub-cgroup, as runc does). */
+    const char *file = str(op, 0);
+    int fd = open(file, O_WRONLY | O_CLOEXEC);
+    int ok = fd >= 0 && write(fd, "0", 1) == 1;
+    if (!ok && errno == EBUSY && op->argc > 1) {
+      if (fd >= 0) close(fd);
+      file = str(op, 1);
+      fd = open(file, O_WRONLY | O_CLOEXEC);
+      ok = fd >= 0 && write(fd, "0", 1) == 1;
+    }
+    if (!ok) DIE_ERRNO("join cgroup %s", file);
     close(fd);
     break;
   }

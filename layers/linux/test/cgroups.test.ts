@@ -1,7 +1,7 @@
 // cgroup v1/v2 file writes and conversions (pure), the layout detection from mountinfo text, and
 // the cgroup v2 device eBPF program run in a small interpreter.
 import { describe, expect, it } from 'vitest';
-import { v1Writes, v2Writes, sharesToWeight, blkioWeightToIoWeight, compileDeviceRules, detectCgroupLayout, type BpfInsn } from '../src/cgroups';
+import { v1Writes, v2Writes, v2Blkio, sharesToWeight, blkioWeightToIoWeight, compileDeviceRules, detectCgroupLayout, type BpfInsn } from '../src/cgroups';
 import type { MountInfo } from '../src/sys';
 
 const files = (w: { file: string; value: string }[]) => Object.fromEntries(w.map((x) => [x.file, x.value]));
@@ -40,6 +40,43 @@ describe('cgroup resource writes', () => {
     expect(f).toMatchObject({ 'memory.max': '100', 'memory.swap.max': '200', 'cpu.weight': '39', 'cpu.max': '20000 100000', 'pids.max': 'max', 'memory.high': '50' });
     expect(files(v2Writes({ memory: { limit: -1, swap: -1 } }))).toMatchObject({ 'memory.max': 'max', 'memory.swap.max': 'max' });
     expect(() => v2Writes({ unified: { '../escape': '1' } })).toThrow(/plain file name/);
+  });
+
+  it('v2: cpu.max keeps the current period unless one is given; swap needs the memory limit', () => {
+    // "$MAX [$PERIOD]": a quota alone must not reset the period the container was created with.
+    expect(files(v2Writes({ cpu: { quota: 20000 } }))['cpu.max']).toBe('20000');
+    expect(files(v2Writes({ cpu: { period: 50000 } }))['cpu.max']).toBe('max 50000');
+    expect(files(v2Writes({ cpu: { quota: -1, period: 50000 } }))['cpu.max']).toBe('max 50000');
+    // memory+swap (v1 meaning) -> swap alone: without the limit it cannot be converted.
+    expect(() => v2Writes({ memory: { swap: 300 } })).toThrow(expect.objectContaining({ pointer: '/linux/resources/memory/swap' }));
+    expect(() => v2Writes({ memory: { limit: 300, swap: 200 } })).toThrow(/at least the memory limit/);
+    expect(files(v2Writes({ memory: { limit: 300, swap: 300 } }))['memory.swap.max']).toBe('0');
+    // Unlimited memory, no swap value: unlimited memory+swap, as on v1.
+    expect(files(v2Writes({ memory: { limit: -1 } }))).toMatchObject({ 'memory.max': 'max', 'memory.swap.max': 'max' });
+    expect(files(v2Writes({ memory: { limit: 100 } }))['memory.swap.max']).toBeUndefined();
+  });
+
+  it('v2: block io weights go to io.bfq.weight unconverted with BFQ, else io.weight converted', () => {
+    const blockIO = { weight: 300, weightDevice: [{ major: 254, minor: 0, weight: 500 }] };
+    const iocost = v2Writes({ blockIO }).map((x) => `${x.file} ${x.value}`);
+    expect(iocost).toEqual(['io.weight default 2930', 'io.weight 254:0 4950']);
+    const bfq = v2Writes({ blockIO }, { bfq: true }).map((x) => `${x.file} ${x.value}`);
+    expect(bfq).toEqual(['io.bfq.weight default 300', 'io.bfq.weight 254:0 500']);
+  });
+});
+
+describe('cgroup v2 stats', () => {
+  it('io.stat becomes the v1-shaped blkio entries (bytes and ios per device and op)', () => {
+    const b = v2Blkio('254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n8:16 rbytes=512 wbytes=0 rios=1 wios=0\n');
+    expect(b.ioServiceBytesRecursive).toEqual([
+      { major: 254, minor: 0, op: 'Read', value: 4096 },
+      { major: 254, minor: 0, op: 'Write', value: 8192 },
+      { major: 254, minor: 0, op: 'Discard', value: 0 },
+      { major: 8, minor: 16, op: 'Read', value: 512 },
+      { major: 8, minor: 16, op: 'Write', value: 0 },
+    ]);
+    expect(b.ioServicedRecursive.filter((e) => e.major === 254).map((e) => e.value)).toEqual([1, 2, 0]);
+    expect(v2Blkio('')).toEqual({ ioServiceBytesRecursive: [], ioServicedRecursive: [] });
   });
 });
 

@@ -93,11 +93,20 @@ describe.skipIf(!isRoot || !built)('lifecycle (real kernel)', () => {
   it('pause freezes and resume thaws (freezer cgroup)', () => {
     const { id, b } = newContainer(['sh', '-c', 'while :; do sleep 0.1; done']);
     expect(sb.rt(['run', '--detach', '--bundle', b, id]).status).toBe(0);
+    // The kernel's view, from the host: v1 freezer.state, v2 "frozen" in cgroup.events.
+    const lines = fs.readFileSync(`/proc/${state(id).pid}/cgroup`, 'utf8').split('\n');
+    const v1 = lines.find((l) => l.split(':')[1]?.split(',').includes('freezer'));
+    const frozen = v1
+      ? () => fs.readFileSync(path.join('/sys/fs/cgroup/freezer', v1.split(':')[2], 'freezer.state'), 'utf8').trim() === 'FROZEN'
+      : () => /^frozen 1$/m.test(fs.readFileSync(path.join('/sys/fs/cgroup', lines.find((l) => l.startsWith('0::'))!.slice(3), 'cgroup.events'), 'utf8'));
+    expect(frozen()).toBe(false);
     expect(sb.rt(['pause', id]).status).toBe(0);
     expect(state(id).status).toBe('paused');
+    expect(frozen()).toBe(true);
     expect(sb.rt(['exec', id, 'true']).stderr).toContain('paused');
     expect(sb.rt(['resume', id]).status).toBe(0);
     expect(state(id).status).toBe('running');
+    expect(frozen()).toBe(false);
   });
 
   it('delete of a created container kills it without --force (runc behaviour)', () => {
@@ -132,6 +141,23 @@ describe.skipIf(!isRoot || !built)('lifecycle (real kernel)', () => {
     const missing = sb.rt(['exec', id, 'no-such-binary']);
     expect(missing.status).toBe(255);
     expect(missing.stderr).toContain('executable file not found');
+  });
+
+  it.skipIf(!fs.existsSync('/sys/fs/cgroup/cgroup.controllers'))('exec joins the init\'s sub-cgroup when the container delegated its cgroup (cgroup v2)', () => {
+    // What systemd or a Docker-in-Docker entrypoint does in a container on a v2 host: move itself
+    // into a child cgroup and enable controllers for the children. The container's cgroup then
+    // refuses new processes (EBUSY, "no internal processes"); runc joins the init's cgroup instead.
+    const script = 'mkdir /sys/fs/cgroup/init && echo $$ > /sys/fs/cgroup/init/cgroup.procs && echo +pids > /sys/fs/cgroup/cgroup.subtree_control; exec sleep 30';
+    const { id, b } = newContainer(['sh', '-c', script], (c) => {
+      c.mounts = c.mounts.map((m: any) => (m.type === 'cgroup' ? { ...m, options: m.options.filter((o: string) => o !== 'ro') } : m));
+    });
+    expect(sb.rt(['run', '-d', '--bundle', b, id]).status).toBe(0);
+    const pid = state(id).pid;
+    const dir = () => path.join('/sys/fs/cgroup', fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().slice('0::'.length));
+    expect(waitFor(() => dir().endsWith('/init') && fs.readFileSync(path.join(path.dirname(dir()), 'cgroup.subtree_control'), 'utf8').includes('pids'), 30_000)).toBe(true);
+    const r = sb.rt(['exec', id, 'cat', '/proc/self/cgroup']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('0::/init');
   });
 
   it('exec --process takes a process.json', () => {
@@ -170,6 +196,36 @@ describe.skipIf(!isRoot || !built)('lifecycle (real kernel)', () => {
     expect(r.stdout.trim()).toBe('77');
     expect(sb.rt(['update', '--resources', '-', id], { input: JSON.stringify({ pids: { limit: 88 } }) }).status).toBe(0);
     expect(sb.rt(['exec', id, 'sh', '-c', 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max']).stdout.trim()).toBe('88');
+  });
+
+  it('update changes one value of a pair and keeps the other (cpu quota/period, memory limit/swap)', () => {
+    // cgroup v2 keeps quota and period in one file (cpu.max) and swap apart from memory
+    // (memory.swap.max = memory+swap - limit): an update naming one value must keep the other.
+    const v2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+    const { id, b } = newContainer(['sleep', '30'], (c) => {
+      c.linux.resources.cpu = { quota: 50000, period: 50000 };
+      c.linux.resources.memory = { limit: 64 << 20, swap: 96 << 20 };
+    });
+    expect(sb.rt(['run', '-d', '--bundle', b, id]).status).toBe(0);
+    const read = (v1Files: string, v2Files: string) => {
+      const r = sb.rt(['exec', id, 'sh', '-c', v2 ? `cat ${v2Files}` : `cat ${v1Files}`]);
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.trim().split(/\s+/).join(' ');
+    };
+    const cpu = () => read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us', '/sys/fs/cgroup/cpu.max');
+    const mem = () => read('/sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes', '/sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.swap.max');
+    expect(cpu()).toBe('50000 50000');
+    expect(mem()).toBe(v2 ? `${64 << 20} ${32 << 20}` : `${64 << 20} ${96 << 20}`);
+    expect(sb.rt(['update', '--cpu-quota', '20000', id]).status).toBe(0);
+    expect(cpu()).toBe('20000 50000');
+    expect(sb.rt(['update', '--cpu-period', '200000', id]).status).toBe(0);
+    expect(cpu()).toBe('20000 200000');
+    const u = sb.rt(['update', '--memory-swap', String(128 << 20), id]);
+    expect(u.status, u.stderr).toBe(0);
+    expect(mem()).toBe(v2 ? `${64 << 20} ${64 << 20}` : `${64 << 20} ${128 << 20}`);
+    // memory+swap below the memory limit is refused, and nothing changes.
+    expect(sb.rt(['update', '--memory-swap', String(32 << 20), id]).status).not.toBe(0);
+    expect(mem()).toBe(v2 ? `${64 << 20} ${64 << 20}` : `${64 << 20} ${128 << 20}`);
   });
 
   it('events --stats prints one stats event with cgroup numbers', () => {

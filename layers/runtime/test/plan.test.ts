@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSpec } from '@strata/oci';
 import { buildCreatePlan, type CreatePlanInput } from '../src/plan/createPlan';
+import { buildExecPlan } from '../src/plan/execPlan';
 import { parseMountOptions, MS } from '../src/plan/mountOptions';
 import { planNamespaces, CLONE } from '../src/plan/namespaces';
 import { isAllowed, assertAllowed, operations, states } from '../src/lifecycle';
@@ -17,6 +18,17 @@ const input = (mutate: (s: any) => void = () => {}): CreatePlanInput => {
   };
 };
 const ops = (p: { op: string }[]) => p.map((o) => o.op);
+
+describe('buildExecPlan', () => {
+  it('joins the container\'s cgroup, with the init\'s sub-cgroup as the EBUSY fallback (v2)', () => {
+    const spec: any = defaultSpec();
+    const base = { spec, process: { ...spec.process, terminal: false }, initPid: 42, foreground: true };
+    const join = (p: { op: string; args: unknown[] }[]) => p.filter((o) => o.op === 'join-cgroup').map((o) => o.args);
+    expect(join(buildExecPlan({ ...base, cgroupProcs: ['/sys/fs/cgroup/c1/cgroup.procs'] }))).toEqual([['/sys/fs/cgroup/c1/cgroup.procs']]);
+    const nested = buildExecPlan({ ...base, cgroupProcs: ['/sys/fs/cgroup/c1/cgroup.procs'], cgroupFallback: '/sys/fs/cgroup/c1/init/cgroup.procs' });
+    expect(join(nested)).toEqual([['/sys/fs/cgroup/c1/cgroup.procs', '/sys/fs/cgroup/c1/init/cgroup.procs']]);
+  });
+});
 
 describe('buildCreatePlan', () => {
   it('orders the steps as the kernel needs them', () => {

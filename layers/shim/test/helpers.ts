@@ -100,6 +100,10 @@ export class PrivateContainerd {
     this.daemon?.kill('SIGTERM');
     sleep(300);
     fs.rmSync(this.dir, { recursive: true, force: true });
+    // ctr puts containers in cgroup /<namespace>/<id>; the runtimes remove <id>, the namespace
+    // level is containerd's and stays. It must be empty now (else a container cgroup leaked).
+    const left = removeEmptyCgroups(this.ns);
+    if (left.length) throw new Error(`cgroups left behind: ${left.join(', ')}`);
   }
 }
 
@@ -139,4 +143,23 @@ export async function eventually(cond: () => boolean, timeoutMs = 5_000): Promis
     await new Promise((r) => setTimeout(r, 20));
   }
   return cond();
+}
+
+/** rmdir /sys/fs/cgroup/<hierarchy>/<name> (and empty dirs below) everywhere; returns what would not go. */
+export function removeEmptyCgroups(name: string): string[] {
+  const left: string[] = [];
+  const roots = ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((d) => path.join('/sys/fs/cgroup', d))];
+  const rmTree = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(path.join(dir, e.name));
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      left.push(dir);
+    }
+  };
+  for (const root of roots) {
+    const dir = path.join(root, name);
+    if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) rmTree(dir);
+  }
+  return left;
 }

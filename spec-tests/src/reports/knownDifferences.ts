@@ -72,6 +72,11 @@ export const knownDifferences: Explanation[] = [
     text: 'deviation at SHOULD level: crun 1.8.1 has no `features` command to declare support, and creating a time namespace fails here ("write to sync socket: Broken pipe"); runc declares no time namespace in `features` and is skipped.',
   },
   {
+    test: 'operations.create.unapplicable-property',
+    runtime: 'crun',
+    text: 'real deviation (cgroup v2 hosts only; crun passes on v1): runtime.md#create "If the runtime cannot apply a property as specified in the configuration, it MUST generate an error and a new container MUST NOT be created." crun 1.8.1 fails create for the missing network namespace path but leaves the container\'s cgroup directory in /sys/fs/cgroup, which `crun delete --force` does not remove (the container does not exist).',
+  },
+  {
     test: 'property.lifecycle-runc-cli',
     runtime: 'crun',
     text: 'runc-CLI compatibility (pause/resume are not runtime.md operations): crun pauses a created container but `state` keeps reporting it as "created" (runc says "paused"), or resumes a container that is not paused without an error.',

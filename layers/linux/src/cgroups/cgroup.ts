@@ -2,7 +2,7 @@
 // v2: one dir). Synchronous fs only: this runs on strata-runtime's create path.
 import fs from 'node:fs';
 import path from 'node:path';
-import { detectCgroupLayout, type CgroupLayout } from './layout';
+import { detectCgroupLayout, processCgroup, type CgroupLayout } from './layout';
 import { CgroupError } from './errors';
 import { v1Writes, v2Writes, type CgroupResources, type CgroupWrite } from './resources';
 import { readStats, type CgroupStats } from './stats';
@@ -94,6 +94,22 @@ export class Cgroup {
     return this.uniqueDirs().map((d) => path.join(d, 'cgroup.procs'));
   }
 
+  /**
+   * cgroup v2: the cgroup.procs of the sub-cgroup of this one that holds `pid`, when the process
+   * moved below the container's cgroup (undefined otherwise, and on v1).
+   */
+  subCgroupProcsOf(pid: number): string | undefined {
+    if (this.layout.version !== 2) return undefined;
+    const dir = this.dirs()[''];
+    let own: string;
+    try {
+      own = path.join(this.layout.mounts[''], processCgroup(pid, this.layout));
+    } catch {
+      return undefined; // the process is gone
+    }
+    return own.startsWith(`${dir}/`) ? path.join(own, 'cgroup.procs') : undefined;
+  }
+
   addProcess(pid: number): void {
     for (const f of this.procsFiles()) fs.writeFileSync(f, String(pid));
   }
@@ -102,7 +118,7 @@ export class Cgroup {
   apply(resources: CgroupResources, opts: { update?: boolean } = {}): void {
     let writes: CgroupWrite[];
     try {
-      writes = this.layout.version === 2 ? v2Writes(resources) : v1Writes(resources, opts.update);
+      writes = this.layout.version === 2 ? v2Writes(resources, { bfq: fs.existsSync(path.join(this.dirs()[''], 'io.bfq.weight')) }) : v1Writes(resources, opts.update);
     } catch (e) {
       const err = e as Error & { pointer?: string };
       throw new CgroupError(err.message, 'UNSUPPORTED', err.pointer);

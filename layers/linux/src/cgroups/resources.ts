@@ -110,8 +110,14 @@ export function blkioWeightToIoWeight(w: number): number {
   return Math.floor(1 + ((w - 10) * 9999) / 990);
 }
 
+/** What the container's v2 cgroup offers, where it changes which file a value goes to. */
+export interface V2Host {
+  /** io.bfq.weight exists (the BFQ scheduler): weights go there unconverted, as blkio.weight on v1. */
+  bfq?: boolean;
+}
+
 /** cgroup v2 files (kernel Documentation/admin-guide/cgroup-v2.rst). */
-export function v2Writes(r: CgroupResources): CgroupWrite[] {
+export function v2Writes(r: CgroupResources, host: V2Host = {}): CgroupWrite[] {
   const w: CgroupWrite[] = [];
   const add = (controller: string, file: string, value: string, pointer: string) => w.push({ controller, file, value, pointer: `${P}${pointer}` });
   const max = (v: number) => (v < 0 ? 'max' : num(v));
@@ -120,16 +126,28 @@ export function v2Writes(r: CgroupResources): CgroupWrite[] {
     if (m.limit !== undefined && m.limit !== 0) add('memory', 'memory.max', max(m.limit), '/memory/limit');
     if (m.reservation !== undefined && m.reservation !== 0) add('memory', 'memory.low', max(m.reservation), '/memory/reservation');
     if (m.swap !== undefined && m.swap !== 0) {
-      // v1 swap = memory+swap; v2 swap.max = swap alone.
-      const swap = m.swap < 0 ? 'max' : m.limit !== undefined && m.limit > 0 ? num(Math.max(0, m.swap - m.limit)) : num(m.swap);
-      add('memory', 'memory.swap.max', swap, '/memory/swap');
+      // v1 swap = memory+swap (memsw); v2 memory.swap.max = swap alone, so the limit must be known.
+      if (m.swap > 0 && !(m.limit !== undefined && m.limit > 0)) {
+        throw Object.assign(new Error(`memory.swap ${m.swap} is memory+swap (the v1 meaning): cgroup v2 limits swap alone (memory.swap.max = swap - limit), which needs memory.limit as well`), { pointer: `${P}/memory/swap` });
+      }
+      if (m.swap > 0 && m.swap < m.limit!) throw Object.assign(new Error(`memory+swap limit ${m.swap} must be at least the memory limit ${m.limit}`), { pointer: `${P}/memory/swap` });
+      add('memory', 'memory.swap.max', m.swap < 0 ? 'max' : num(m.swap - m.limit!), '/memory/swap');
+    } else if (m.limit === -1) {
+      // Unlimited memory without a swap value: unlimited memory+swap, as on v1 (and in runc).
+      add('memory', 'memory.swap.max', 'max', '/memory/limit');
     }
     if (m.disableOOMKiller) throw Object.assign(new Error('disableOOMKiller is not available on cgroup v2'), { pointer: `${P}/memory/disableOOMKiller` });
   }
   const c = r.cpu;
   if (c) {
     if (c.shares) add('cpu', 'cpu.weight', num(sharesToWeight(c.shares)), '/cpu/shares');
-    if ((c.quota !== undefined && c.quota !== 0) || c.period) add('cpu', 'cpu.max', `${c.quota === undefined || c.quota === 0 || c.quota < 0 ? 'max' : c.quota} ${c.period || 100000}`, '/cpu/quota');
+    // cpu.max is "$MAX [$PERIOD]": without a period the kernel keeps the cgroup's current one (an
+    // update of the quota alone must not reset it). An update of the period alone needs the quota
+    // too (the runtime passes the container's current one), else the quota becomes "max".
+    if ((c.quota !== undefined && c.quota !== 0) || c.period) {
+      const quota = c.quota === undefined || c.quota === 0 || c.quota < 0 ? 'max' : num(c.quota);
+      add('cpu', 'cpu.max', c.period ? `${quota} ${c.period}` : quota, c.quota !== undefined && c.quota !== 0 ? '/cpu/quota' : '/cpu/period');
+    }
     if (c.burst !== undefined) add('cpu', 'cpu.max.burst', num(c.burst), '/cpu/burst');
     if (c.idle !== undefined && c.idle !== 0) add('cpu', 'cpu.idle', num(c.idle), '/cpu/idle');
     if (c.cpus) add('cpuset', 'cpuset.cpus', c.cpus, '/cpu/cpus');
@@ -139,8 +157,12 @@ export function v2Writes(r: CgroupResources): CgroupWrite[] {
   if (r.pids && r.pids.limit !== 0) add('pids', 'pids.max', r.pids.limit > 0 ? num(r.pids.limit) : 'max', '/pids/limit');
   const b = r.blockIO;
   if (b) {
-    if (b.weight) add('io', 'io.weight', `default ${blkioWeightToIoWeight(b.weight)}`, '/blockIO/weight');
-    (b.weightDevice ?? []).forEach((d, i) => d.weight && add('io', 'io.weight', `${d.major}:${d.minor} ${blkioWeightToIoWeight(d.weight)}`, `/blockIO/weightDevice/${i}`));
+    // BFQ's io.bfq.weight has blkio.weight's range (1..1000): the value as given. Otherwise io.weight
+    // (1..10000, the iocost controller), converted; its per-device form needs iocost enabled on
+    // the device (io.cost.qos), else the kernel says EOPNOTSUPP.
+    const [file, conv] = host.bfq ? ['io.bfq.weight', (x: number) => x] : ['io.weight', blkioWeightToIoWeight];
+    if (b.weight) add('io', file, `default ${conv(b.weight)}`, '/blockIO/weight');
+    (b.weightDevice ?? []).forEach((d, i) => d.weight && add('io', file, `${d.major}:${d.minor} ${conv(d.weight)}`, `/blockIO/weightDevice/${i}`));
     const keys: [keyof NonNullable<CgroupResources['blockIO']>, string][] = [
       ['throttleReadBpsDevice', 'rbps'],
       ['throttleWriteBpsDevice', 'wbps'],

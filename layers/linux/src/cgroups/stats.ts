@@ -98,7 +98,28 @@ function v2Stats(dir: string | undefined): CgroupStats {
       raw,
     },
     pids: { current: n(read(dir, 'pids.current')), limit: n(read(dir, 'pids.max')) ?? 0 },
-    blkio: {},
+    blkio: v2Blkio(read(dir, 'io.stat')),
     hugetlb: {},
   };
+}
+
+/**
+ * io.stat ("MAJ:MIN rbytes=.. wbytes=.. rios=.. wios=.. dbytes=.. dios=..", one line per device
+ * with I/O) in the shape of the v1 blkio.throttle.io_service*_recursive entries.
+ */
+export function v2Blkio(text: string | undefined): CgroupStats['blkio'] {
+  const bytes: CgroupStats['blkio'][string] = [];
+  const ios: CgroupStats['blkio'][string] = [];
+  for (const line of (text ?? '').split('\n')) {
+    const [dev, ...pairs] = line.trim().split(/\s+/);
+    const m = /^(\d+):(\d+)$/.exec(dev ?? '');
+    if (!m) continue;
+    const [major, minor] = [Number(m[1]), Number(m[2])];
+    const f = Object.fromEntries(pairs.map((p) => p.split('=')).filter((kv) => kv.length === 2).map(([k, v]) => [k, Number(v)]));
+    for (const [op, b, i] of [['Read', 'rbytes', 'rios'], ['Write', 'wbytes', 'wios'], ['Discard', 'dbytes', 'dios']] as const) {
+      if (f[b] !== undefined) bytes.push({ major, minor, op, value: f[b] });
+      if (f[i] !== undefined) ios.push({ major, minor, op, value: f[i] });
+    }
+  }
+  return { ioServiceBytesRecursive: bytes, ioServicedRecursive: ios };
 }

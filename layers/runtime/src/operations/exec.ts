@@ -33,11 +33,13 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
   const relay = o.process.terminal && !o.consoleSocket ? new ConsoleRelay() : undefined;
   const preserved = Array.from({ length: o.preserveFds }, (_, i) => 3 + i);
   const consoleSocket = relay ? `fd:${3 + o.preserveFds}` : o.consoleSocket ? path.resolve(o.consoleSocket) : undefined;
+  const cg = Cgroup.open(saved.cgroupPath);
   const plan = buildExecPlan({
     spec: saved.spec,
     process: o.process,
     initPid: saved.pid,
-    cgroupProcs: Cgroup.open(saved.cgroupPath).procsFiles(),
+    cgroupProcs: cg.procsFiles(),
+    cgroupFallback: cg.subCgroupProcsOf(saved.pid),
     consoleSocket,
     foreground: !o.detach,
     home: homeOf(saved.rootfs, o.process.user?.uid ?? 0),

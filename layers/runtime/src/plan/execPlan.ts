@@ -11,6 +11,8 @@ export interface ExecPlanInput {
   /** Host pid of the container's init. */
   initPid: number;
   cgroupProcs: string[];
+  /** cgroup v2: the init's own cgroup.procs when it moved below the container's cgroup. */
+  cgroupFallback?: string;
   consoleSocket?: string;
   foreground: boolean;
   home?: string;
@@ -20,7 +22,12 @@ export function buildExecPlan(input: ExecPlanInput): InitOp[] {
   const { spec, process: proc } = input;
   const ns = planNamespaces(spec);
   const plan: InitOp[] = [];
-  for (const f of input.cgroupProcs) plan.push({ op: 'join-cgroup', args: [f], why: 'the container\'s cgroups' });
+  for (const f of input.cgroupProcs) {
+    // A container that moved its init into a sub-cgroup and enabled controllers for it (systemd,
+    // a Docker-in-Docker entrypoint) makes its own cgroup refuse processes on v2: join the init's.
+    const args = input.cgroupFallback ? [f, input.cgroupFallback] : [f];
+    plan.push({ op: 'join-cgroup', args, why: input.cgroupFallback ? 'the container\'s cgroup (its init\'s if that refuses: EBUSY)' : 'the container\'s cgroups' });
+  }
   // Join every namespace the container has, through its init: /proc/<pid>/ns/<type>. User first,
   // mount last (see namespaces.ts JOIN_ORDER). The time namespace applies to children only.
   const order = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
