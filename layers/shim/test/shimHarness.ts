@@ -181,6 +181,14 @@ export class ShimHarness {
     await this.eventsServer.close();
     if (this.address) fs.rmSync(this.address.replace('unix://', ''), { force: true });
     fs.rmSync(this.dir, { recursive: true, force: true });
+    // The parent of the containers' cgroups (/strata-shim-test): gone once empty.
+    for (const h of ['', ...safeList('/sys/fs/cgroup')]) {
+      try {
+        fs.rmdirSync(path.join('/sys/fs/cgroup', h, 'strata-shim-test'));
+      } catch {
+        // not there, or another harness's container still in it
+      }
+    }
   }
 
   logText(): string {
