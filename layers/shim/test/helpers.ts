@@ -113,8 +113,7 @@ export function processesMatching(needle: string): number[] {
   for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (cmd.includes(needle) && Number(p) !== process.pid && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') out.push(Number(p));
+      if (cmd.includes(needle) && Number(p) !== process.pid && !isZombie(Number(p))) out.push(Number(p));
     } catch {
       // gone
     }
@@ -145,10 +144,24 @@ export async function eventually(cond: () => boolean, timeoutMs = 5_000): Promis
   return cond();
 }
 
+/** A process that has exited but not been reaped yet (or is gone). */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** The cgroup roots: the v2 root (or v1's tmpfs) and every hierarchy mounted below it. */
+export function cgroupRoots(): string[] {
+  return ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((d) => path.join('/sys/fs/cgroup', d))].filter((d) => fs.statSync(d).isDirectory());
+}
+
 /** rmdir /sys/fs/cgroup/<hierarchy>/<name> (and empty dirs below) everywhere; returns what would not go. */
 export function removeEmptyCgroups(name: string): string[] {
   const left: string[] = [];
-  const roots = ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((d) => path.join('/sys/fs/cgroup', d))];
   const rmTree = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmTree(path.join(dir, e.name));
     try {
@@ -157,7 +170,7 @@ export function removeEmptyCgroups(name: string): string[] {
       left.push(dir);
     }
   };
-  for (const root of roots) {
+  for (const root of cgroupRoots()) {
     const dir = path.join(root, name);
     if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) rmTree(dir);
   }

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { allowed, nextState, refusalCode, STATUS_NUMBER, type ProcessState, type TaskCall } from '../src/taskStates';
 import { Code, encodeFrame, FrameReader, FrameType, MAX_PAYLOAD, TtrpcError, type Frame } from '../src/ttrpc';
-import { decode, encode, MetricsV1Type, MetricsV2Type, TASK_SERVICE, TtrpcRequestType, TtrpcResponseType, unpackAny } from '../src/proto';
+import { AnyType, decode, encode, MetricsV1Type, MetricsV2Type, packAny, RuntimeOptionsType, TASK_SERVICE, TtrpcRequestType, TtrpcResponseType, unpackAny } from '../src/proto';
+import { socketAddress } from '../src/cli/address';
 import { built, busyboxRootfs, eventually, has, isRoot, mountsUnder, processesMatching, shimBin, uniqueId } from './helpers';
 import { leftoverCgroups, ShimHarness } from './shimHarness';
 
@@ -213,6 +214,36 @@ describe.skipIf(!isRoot || !built)('containerd-shim-strata-v2 refuses bad input 
     expect(err).toBeInstanceOf(TtrpcError);
     expect(err.message).toMatch(/OCI runtime create failed: .*\/process\/args/);
     expectNothingLeft(id);
+  });
+
+  it('runtime options of an unknown type, or naming a config file that is not there', async () => {
+    const id = uniqueId('badopts');
+    const bundle = h.bundle(id, ['true']);
+    const bad = await h.call('Create', { id, bundle, options: { typeUrl: 'example.com/Other', value: Uint8Array.from([1]) } }).catch((e) => e);
+    expect(bad.code).toBe(Code.InvalidArgument);
+    expect(bad.message).toMatch(/^options: unsupported type example.com\/Other/);
+    const missing = await h.call('Create', { id, bundle, options: packAny(RuntimeOptionsType, { configPath: path.join(h.dir, 'no-such.toml') }) }).catch((e) => e);
+    expect(missing.code).toBe(Code.InvalidArgument);
+    expect(missing.message).toMatch(/^options.config_path: cannot read/);
+    expectNothingLeft(id);
+  });
+
+  it('`start` with unreadable options on stdin fails and leaves no daemon and no socket', () => {
+    const id = uniqueId('badstart');
+    const bundle = h.bundle(id, ['true']);
+    const address = path.join(h.dir, `other-${id}.sock`); // its own socket name, not the harness's shim
+    const r = spawnSync(shimBin, ['-namespace', h.ns, '-address', address, '-publish-binary', '/bin/false', '-id', id, 'start'], {
+      cwd: bundle,
+      input: encode(AnyType, { typeUrl: 'example.com/Other', value: Uint8Array.from([1]) }),
+      encoding: 'utf8',
+      timeout: 20_000,
+      killSignal: 'SIGKILL',
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/options: unsupported type/);
+    expect(fs.existsSync(socketAddress(address, h.ns, id).replace('unix://', ''))).toBe(false);
+    expect(processesMatching(`-id\0${id}\0`)).toEqual([]);
   });
 
   it('a rootfs mount that cannot be mounted', async () => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { anyTypeName, EVENTS_SERVICE, packAny, RuncOptionsType, TASK_SERVICE, type Envelope, type RuncOptions } from '../src/proto';
 import { TtrpcClient, TtrpcServer } from '../src/ttrpc';
-import { busyboxRootfs, processesMatching, sleep } from './helpers';
+import { busyboxRootfs, cgroupRoots, isZombie, processesMatching, removeEmptyCgroups, sleep } from './helpers';
 
 export interface RecordedEvent {
   topic: string;
@@ -182,13 +182,7 @@ export class ShimHarness {
     if (this.address) fs.rmSync(this.address.replace('unix://', ''), { force: true });
     fs.rmSync(this.dir, { recursive: true, force: true });
     // The parent of the containers' cgroups (/strata-shim-test): gone once empty.
-    for (const h of ['', ...safeList('/sys/fs/cgroup')]) {
-      try {
-        fs.rmdirSync(path.join('/sys/fs/cgroup', h, 'strata-shim-test'));
-      } catch {
-        // not there, or another harness's container still in it
-      }
-    }
+    removeEmptyCgroups('strata-shim-test');
   }
 
   logText(): string {
@@ -196,28 +190,7 @@ export class ShimHarness {
   }
 }
 
-function isZombie(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
-  } catch {
-    return true;
-  }
-}
-
 /** Cgroup directories left under /strata-shim-test (v1 hierarchies and the unified one). */
 export function leftoverCgroups(id: string): string[] {
-  const found: string[] = [];
-  for (const base of ['/sys/fs/cgroup', ...safeList('/sys/fs/cgroup').map((d) => `/sys/fs/cgroup/${d}`)]) {
-    if (fs.existsSync(path.join(base, 'strata-shim-test', id))) found.push(path.join(base, 'strata-shim-test', id));
-  }
-  return found;
-}
-
-function safeList(d: string): string[] {
-  try {
-    return fs.readdirSync(d);
-  } catch {
-    return [];
-  }
+  return cgroupRoots().map((root) => path.join(root, 'strata-shim-test', id)).filter((d) => fs.existsSync(d));
 }
