@@ -24,6 +24,8 @@ const entries = [
   { in: 'layers/runtime/src/cli/bin.ts', out: 'layers/runtime/dist/strata-runtime.mjs', copyInit: true, split: true },
   { in: 'spec-tests/src/cli/bin.ts', out: 'spec-tests/dist/strata-spec-tests.mjs' },
   { in: 'layers/shim/src/cli/bin.ts', out: 'layers/shim/dist/containerd-shim-strata-v2.mjs', split: true },
+  { in: 'layers/manager/src/cli/managerBin.ts', out: 'layers/manager/dist/strata-manager.mjs' },
+  { in: 'layers/manager/src/cli/ctr/bin.ts', out: 'layers/manager/dist/strata-ctr.mjs' },
 ];
 for (const e of entries) {
   if (!fs.existsSync(rel(e.in))) {
@@ -42,7 +44,8 @@ for (const e of entries) {
     format: 'esm',
     target: 'node20',
     // koffi ships a native .node module: it is loaded from node_modules at run time (lazily).
-    external: ['koffi'],
+    // better-sqlite3 likewise (the manager's metadata database).
+    external: ['koffi', 'better-sqlite3'],
     banner: { js: banner },
     minify: true,
     keepNames: true,

@@ -15,9 +15,14 @@ pkgs=(
   gcc libc6-dev             # builds the static strata-init helper
   runc crun                 # reference runtimes (interop tests, spec-tests, benchmarks)
   containerd                # real containerd + ctr + containerd-shim-runc-v2 (interop)
+  docker-registry           # a local OCI registry for the manager's pull/push tests (127.0.0.1 only)
+  apache2-utils             # htpasswd: bcrypt password files for the registry's basic auth tests
+  openssl                   # keys and certificates for the registry's token auth tests
   podman conmon             # podman --runtime strata-runtime (interop)
+  skopeo umoci              # read what the manager pushes and exports (registry and layout cross-checks)
   iproute2 procps psmisc util-linux
   hyperfine time            # benchmarks
+  chromium                  # mermaid-cli renders diagrams/*.svg with it (npm run diagrams)
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -35,6 +40,9 @@ if ((${#missing[@]})); then
 fi
 
 # --- 2. npm dependencies -------------------------------------------------------------------
+# mermaid-cli's puppeteer would download its own Chrome (impossible offline): it uses Debian's
+# chromium instead (scripts/diagrams/render.ts).
+export PUPPETEER_SKIP_DOWNLOAD=1
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 
 # --- 3. build ------------------------------------------------------------------------------
@@ -47,6 +55,8 @@ if [ -w "$bindir" ]; then
   [ -f "$repo/spec-tests/dist/strata-spec-tests.mjs" ] && ln -sf "$repo/spec-tests/dist/strata-spec-tests.mjs" "$bindir/strata-spec-tests"
   # containerd finds runtime "io.containerd.strata.v2" as containerd-shim-strata-v2 on its PATH.
   ln -sf "$repo/layers/shim/dist/containerd-shim-strata-v2.mjs" "$bindir/containerd-shim-strata-v2"
+  ln -sf "$repo/layers/manager/dist/strata-manager.mjs" "$bindir/strata-manager"
+  ln -sf "$repo/layers/manager/dist/strata-ctr.mjs" "$bindir/strata-ctr"
 fi
 
 # --- 5. the default bundle and image --------------------------------------------------------

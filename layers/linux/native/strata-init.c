@@ -14,7 +14,8 @@
  * $STRATA_INIT_FD, default 3): messages are [u32 type][u32 length][payload], little endian.
  *   runtime -> init : PLAN (the ops), CONTINUE (after hooks; payload = container state JSON)
  *   init -> runtime : PID (host pid of the container process), HOOKS (waiting at the hooks point),
- *                     READY (set-up done), ERROR (text)
+ *                     READY (set-up done), ERROR (text), EXEC (tracing only: about to execve; the
+ *                     socket then closes on exec, which tells the runtime execve succeeded)
  *
  * Two processes run the plan:
  *   P (this process) runs the ops up to CLONE: it joins cgroups and existing namespaces, then
@@ -63,7 +64,7 @@
 #include <linux/seccomp.h>
 
 /* ---- message types (keep in sync with layers/linux/src/init/protocol.ts) ---- */
-enum { MSG_PLAN = 1, MSG_CONTINUE = 2, MSG_PID = 10, MSG_HOOKS = 11, MSG_READY = 12, MSG_ERROR = 13 };
+enum { MSG_PLAN = 1, MSG_CONTINUE = 2, MSG_PID = 10, MSG_HOOKS = 11, MSG_READY = 12, MSG_ERROR = 13, MSG_EXEC = 14 };
 
 /* ---- opcodes (keep in sync with layers/linux/src/init/ops.ts) ---- */
 enum {
@@ -123,6 +124,114 @@ static size_t state_len;
 static char exec_path[PATH_MAX];/* OP_LOOKUP */
 static int after_ready;         /* once READY is sent the runtime may be gone: report on stderr */
 static const char *cur_op = "start";
+static int exec_fifo_fd = -1;   /* tracing only: exec.fifo kept open until execve (see op_fifo_wait) */
+
+/* ---------------------------------------------------------------- tracing (STRATA_TRACE)
+ * When the runtime traces (STRATA_TRACE=<file>), it passes us the file and the container's ids
+ * (STRATA_TRACE_IDS, a JSON object), and we append one JSON line per key syscall, in the format of
+ * layers/linux/src/trace/trace.ts. The file is opened before anything else (its path is out of
+ * reach after pivot_root, the descriptor is not) with O_CLOEXEC, so the container never inherits
+ * it. Each line is one write(2) on an O_APPEND descriptor, so the lines of the runtime, of this
+ * process and of its child interleave whole. A line is written after the syscall returned: it
+ * records what the kernel did, with its answer. */
+static int trace_fd = -1;
+static const char *trace_ids = "{}";
+static const char *trace_by = "strata-init, the runtime's C helper";
+
+static double trace_now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Append s to buf (JSON-escaped when `escape`), always leaving room for the line's end. */
+static void trace_put(char *buf, size_t cap, size_t *pos, const char *s, int escape) {
+  for (; *s && *pos + 16 < cap; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (escape && (c == '"' || c == '\\')) {
+      buf[(*pos)++] = '\\';
+      buf[(*pos)++] = (char)c;
+    } else if (escape && c < 0x20) {
+      *pos += (size_t)snprintf(buf + *pos, cap - *pos, "\\u%04x", c);
+    } else {
+      buf[(*pos)++] = (char)c;
+    }
+  }
+  buf[*pos] = 0;
+}
+
+/* One line for syscall `op` that started at `start`: err is 0 (ok) or the errno it failed with;
+ * the detail (printf-style, may be NULL) is a short hint for a person: a mount target, flags. */
+static void trace_syscall(const char *op, double start, int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void trace_syscall(const char *op, double start, int err, const char *fmt, ...) {
+  if (trace_fd < 0) return;
+  int saved = errno;
+  char detail[512] = "", line[2048], head[128];
+  if (fmt) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+  }
+  size_t pos = 0;
+  snprintf(head, sizeof head, "{\"ts\":%.3f,\"end\":%.3f,", start, trace_now());
+  trace_put(line, sizeof line, &pos, head, 0);
+  trace_put(line, sizeof line, &pos, "\"layer\":\"runtime\",\"from\":\"strata-runtime\",\"to\":\"kernel\",\"protocol\":\"syscall\",\"op\":\"", 0);
+  trace_put(line, sizeof line, &pos, op, 1);
+  trace_put(line, sizeof line, &pos, "\",\"ids\":", 0);
+  trace_put(line, sizeof line, &pos, trace_ids, 0);
+  trace_put(line, sizeof line, &pos, ",\"result\":\"", 0);
+  trace_put(line, sizeof line, &pos, err ? "error: " : "ok", 0);
+  if (err) trace_put(line, sizeof line, &pos, strerror(err), 1);
+  if (detail[0]) {
+    trace_put(line, sizeof line, &pos, "\",\"detail\":\"", 0);
+    trace_put(line, sizeof line, &pos, detail, 1);
+  }
+  trace_put(line, sizeof line, &pos, "\",\"by\":\"", 0);
+  trace_put(line, sizeof line, &pos, trace_by, 1);
+  memcpy(line + pos, "\"}\n", 4); /* trace_put kept room for it */
+  pos += 3;
+  ssize_t n = write(trace_fd, line, pos);
+  (void)n;
+  errno = saved;
+}
+
+static void trace_open(void) {
+  const char *file = getenv("STRATA_TRACE");
+  if (!file || !*file) return;
+  int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return; /* tracing never stops a container */
+  /* Far above the fds the plan hands to the container (stdio, --preserve-fds, console). */
+  trace_fd = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+  close(fd);
+  const char *ids = getenv("STRATA_TRACE_IDS");
+  if (ids && *ids == '{') trace_ids = ids;
+}
+
+/* Namespace flags as names, for the clone/unshare/setns lines. */
+static const char *ns_names(unsigned long flags) {
+  static char out[96];
+  static const struct { unsigned long flag; const char *name; } ns[] = {
+      {CLONE_NEWNS, "mnt"}, {CLONE_NEWUTS, "uts"}, {CLONE_NEWIPC, "ipc"}, {CLONE_NEWPID, "pid"},
+      {CLONE_NEWNET, "net"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWUSER, "user"}, {0x80 /* CLONE_NEWTIME */, "time"},
+  };
+  out[0] = 0;
+  for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+    if (!(flags & ns[i].flag)) continue;
+    if (out[0]) strcat(out, " ");
+    strcat(out, ns[i].name);
+  }
+  return out;
+}
+
+/* What kind of mount(2) call this is, in the words of mount(8). */
+static const char *mount_kind(unsigned long flags, const char *fstype) {
+  if (flags & MS_REMOUNT) return flags & MS_RDONLY ? "remount ro" : "remount";
+  if (flags & MS_BIND) return "bind";
+  if (flags & MS_MOVE) return "move";
+  if (flags & (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)) return "propagation";
+  return *fstype ? fstype : "none";
+}
 
 /* ---------------------------------------------------------------- messages */
 
@@ -370,7 +479,10 @@ static void op_mount_in_root(const op_t *op) {
   int tfd = open_in_root(target, O_PATH);
   if (tfd < 0) DIE_ERRNO("resolve %s inside the root", target);
   if (flags & MS_REMOUNT) flags |= locked_flags(proc_fd(tfd)) & ~(unsigned long)MS_RDONLY;
-  if (mount(*src ? src : NULL, proc_fd(tfd), *fstype ? fstype : NULL, flags, *data ? data : NULL) < 0) {
+  double t0 = trace_now();
+  int rc = mount(*src ? src : NULL, proc_fd(tfd), *fstype ? fstype : NULL, flags, *data ? data : NULL);
+  trace_syscall("mount", t0, rc < 0 ? errno : 0, "%s (%s)", target, mount_kind(flags, fstype));
+  if (rc < 0) {
     int e = errno;
     close(tfd);
     errno = e;
@@ -404,21 +516,26 @@ static void op_mask_path(const char *path) {
     if (errno == ENOENT) return;
     DIE_ERRNO("stat %s", path);
   }
-  if (S_ISDIR(st.st_mode)) {
-    if (mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k,mode=0755") < 0) DIE_ERRNO("mask %s", path);
-  } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
-    DIE_ERRNO("mask %s", path);
-  }
+  double t0 = trace_now();
+  int dir = S_ISDIR(st.st_mode);
+  int rc = dir ? mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k,mode=0755") : mount("/dev/null", path, NULL, MS_BIND, NULL);
+  trace_syscall("mount", t0, rc < 0 ? errno : 0, "%s (masked with %s)", path, dir ? "an empty tmpfs" : "/dev/null");
+  if (rc < 0) DIE_ERRNO("mask %s", path);
 }
 
 static void op_readonly_path(const char *path) {
   /* config-linux.md#readonly-paths: bind the path onto itself, then remount it read-only. */
+  double t0 = trace_now();
   if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
     if (errno == ENOENT) return;
+    trace_syscall("mount", t0, errno, "%s (bind)", path);
     DIE_ERRNO("bind %s", path);
   }
-  if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(path), NULL) < 0)
-    DIE_ERRNO("remount %s read-only", path);
+  trace_syscall("mount", t0, 0, "%s (bind)", path);
+  t0 = trace_now();
+  int rc = mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(path), NULL);
+  trace_syscall("mount", t0, rc < 0 ? errno : 0, "%s (remount ro)", path);
+  if (rc < 0) DIE_ERRNO("remount %s read-only", path);
 }
 
 static void op_pivot_root(const char *rootfs) {
@@ -429,11 +546,20 @@ static void op_pivot_root(const char *rootfs) {
   int newroot = open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (newroot < 0) DIE_ERRNO("open %s", rootfs);
   if (fchdir(newroot) < 0) DIE_ERRNO("chdir %s", rootfs);
-  if (syscall(SYS_pivot_root, ".", ".") < 0) DIE_ERRNO("pivot_root %s", rootfs);
+  double t0 = trace_now();
+  long rc = syscall(SYS_pivot_root, ".", ".");
+  trace_syscall("pivot_root", t0, rc < 0 ? errno : 0, "rootfs becomes /: %s", rootfs);
+  if (rc < 0) DIE_ERRNO("pivot_root %s", rootfs);
   if (fchdir(oldroot) < 0) DIE_ERRNO("chdir old root");
   /* Make the old root a slave so the unmount below does not propagate to the host. */
-  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) DIE_ERRNO("make old root rslave");
-  if (umount2(".", MNT_DETACH) < 0) DIE_ERRNO("detach old root");
+  t0 = trace_now();
+  rc = mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL);
+  trace_syscall("mount", t0, rc < 0 ? errno : 0, "old root (rslave propagation)");
+  if (rc < 0) DIE_ERRNO("make old root rslave");
+  t0 = trace_now();
+  rc = umount2(".", MNT_DETACH);
+  trace_syscall("umount2", t0, rc < 0 ? errno : 0, "old root (MNT_DETACH)");
+  if (rc < 0) DIE_ERRNO("detach old root");
   if (chdir("/") < 0) DIE_ERRNO("chdir /");
   close(oldroot);
   close(newroot);
@@ -443,8 +569,14 @@ static void op_move_root(const char *rootfs) {
   /* --no-pivot (e.g. a ramfs root where pivot_root is impossible): move the rootfs mount over "/"
    * and chroot into it. Weaker: the old root is still mounted underneath. */
   if (chdir(rootfs) < 0) DIE_ERRNO("chdir %s", rootfs);
-  if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0) DIE_ERRNO("move %s to /", rootfs);
-  if (chroot(".") < 0) DIE_ERRNO("chroot");
+  double t0 = trace_now();
+  int rc = mount(rootfs, "/", NULL, MS_MOVE, NULL);
+  trace_syscall("mount", t0, rc < 0 ? errno : 0, "rootfs moved onto /: %s", rootfs);
+  if (rc < 0) DIE_ERRNO("move %s to /", rootfs);
+  t0 = trace_now();
+  rc = chroot(".");
+  trace_syscall("chroot", t0, rc < 0 ? errno : 0, "rootfs becomes / (--no-pivot)");
+  if (rc < 0) DIE_ERRNO("chroot");
   if (chdir("/") < 0) DIE_ERRNO("chdir /");
 }
 
@@ -562,16 +694,38 @@ static void op_lookup(const char *name, const char *pathenv) {
   die("exec: \"%s\": executable file not found in $PATH", name);
 }
 
+/* Tracing: one byte on the kept exec.fifo. If `start` already went away the write fails with
+ * EPIPE: the SIGPIPE it raises is blocked and discarded, so it can never kill the container. */
+static void fifo_note(const char *b) {
+  if (exec_fifo_fd < 0) return;
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &pipe_set, &old);
+  ssize_t n = write(exec_fifo_fd, b, strlen(b));
+  (void)n;
+  struct timespec zero = {0, 0};
+  while (sigtimedwait(&pipe_set, NULL, &zero) > 0) {
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void op_fifo_wait(int slot, const char *name) {
   /* runtime-spec runtime.md#start: the process must not run before `start`. Opening a FIFO for
    * writing blocks until a reader opens it: `strata-runtime start` is that reader. We open it
    * relative to the state directory fd kept before pivot_root (no /proc needed, and the
    * directory is 0711 so an unprivileged container user can still reach the 0622 fifo). */
   if (slot < 0 || slot >= 8 || slots[slot] < 0) die("%s: slot %d is not open", cur_op, slot);
+  double t0 = trace_now();
   int fd = openat(slots[slot], name, O_WRONLY | O_CLOEXEC);
+  trace_syscall("openat", t0, fd < 0 ? errno : 0, "%s for writing: waits until start opens it", name);
   if (fd < 0) DIE_ERRNO("open exec fifo");
   if (write(fd, "0", 1) != 1) DIE_ERRNO("write exec fifo");
-  close(fd);
+  /* Tracing: keep the fifo open (it is O_CLOEXEC) until execve. `start` reads it to the end: an
+   * "x" then end-of-file means execve succeeded (the kernel closed the fd), so `start` can record
+   * the container's execve truthfully, as runc's start also returns only once its init has exec'd. */
+  if (trace_fd >= 0) exec_fifo_fd = fd;
+  else close(fd);
   close(slots[slot]);
   slots[slot] = -1;
 }
@@ -592,8 +746,11 @@ static void write_maps(pid_t child, const op_t *op) {
   for (int i = 0; i < 2; i++) {
     if (!*maps[i]) continue;
     snprintf(path, sizeof path, "/proc/%d/%s", child, names[i]);
+    double t0 = trace_now();
     int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || write(fd, maps[i], strlen(maps[i])) < 0) DIE_ERRNO("write %s", path);
+    int ok = fd >= 0 && write(fd, maps[i], strlen(maps[i])) >= 0;
+    trace_syscall("write", t0, ok ? 0 : errno, "%s: the child's user namespace mapping", names[i]);
+    if (!ok) DIE_ERRNO("write %s", path);
     close(fd);
   }
 }
@@ -606,9 +763,14 @@ static void op_clone(const op_t *op) {
   if (pipe2(go, O_CLOEXEC) < 0) DIE_ERRNO("pipe");
   /* A fork-like clone: with a NULL stack the child continues here on a copy of our stack. This is
    * safe because this program is single-threaded and holds no locks. */
+  double t0 = trace_now();
   pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-  if (pid < 0) DIE_ERRNO("clone (flags 0x%lx)", flags);
+  if (pid < 0) {
+    trace_syscall("clone", t0, errno, "new namespaces: %s", ns_names(flags));
+    DIE_ERRNO("clone (flags 0x%lx)", flags);
+  }
   if (pid == 0) {
+    trace_by = "its child, the future container process";
     close(go[1]);
     char c;
     /* Wait until P has written our user-namespace maps and reported our pid. */
@@ -622,6 +784,9 @@ static void op_clone(const op_t *op) {
     return;
   }
   close(go[0]);
+  /* Written before the child may run (it waits for "g" below), so the lines stay in order. */
+  if (ns_names(flags)[0]) trace_syscall("clone", t0, 0, "new namespaces: %s", ns_names(flags));
+  else trace_syscall("clone", t0, 0, "a child process");
   if (flags & CLONE_NEWUSER) write_maps(pid, op);
   char buf[32];
   int n = snprintf(buf, sizeof buf, "%d", pid);
@@ -652,7 +817,10 @@ static void op_capset(const op_t *op) {
       {.effective = (uint32_t)e, .permitted = (uint32_t)p, .inheritable = (uint32_t)i},
       {.effective = (uint32_t)(e >> 32), .permitted = (uint32_t)(p >> 32), .inheritable = (uint32_t)(i >> 32)},
   };
-  if (syscall(SYS_capset, &h, d) < 0) DIE_ERRNO("capset");
+  double t0 = trace_now();
+  long rc = syscall(SYS_capset, &h, d);
+  trace_syscall("capset", t0, rc < 0 ? errno : 0, "capabilities set to the configured ones: effective 0x%llx", e);
+  if (rc < 0) DIE_ERRNO("capset");
 }
 
 static int last_cap(void) {
@@ -676,6 +844,7 @@ static void exec_op(const op_t *op) {
        (EBUSY, the "no internal processes" rule): then the fallback, if given, is tried (exec
        joins the init's own sub-cgroup, as runc does). */
     const char *file = str(op, 0);
+    double t0 = trace_now();
     int fd = open(file, O_WRONLY | O_CLOEXEC);
     int ok = fd >= 0 && write(fd, "0", 1) == 1;
     if (!ok && errno == EBUSY && op->argc > 1) {
@@ -684,6 +853,7 @@ static void exec_op(const op_t *op) {
       fd = open(file, O_WRONLY | O_CLOEXEC);
       ok = fd >= 0 && write(fd, "0", 1) == 1;
     }
+    trace_syscall("write", t0, ok ? 0 : errno, "cgroup.procs: join the cgroup %s", file);
     if (!ok) DIE_ERRNO("join cgroup %s", file);
     close(fd);
     break;
@@ -691,13 +861,20 @@ static void exec_op(const op_t *op) {
   case OP_SETNS: {
     int fd = open(str(op, 0), O_RDONLY | O_CLOEXEC);
     if (fd < 0) DIE_ERRNO("open namespace %s", str(op, 0));
-    if (setns(fd, (int)num(op, 1)) < 0) DIE_ERRNO("setns %s", str(op, 0));
+    double t0 = trace_now();
+    int rc = setns(fd, (int)num(op, 1));
+    trace_syscall("setns", t0, rc < 0 ? errno : 0, "%s namespace: %s", ns_names((unsigned long)num(op, 1)), str(op, 0));
+    if (rc < 0) DIE_ERRNO("setns %s", str(op, 0));
     close(fd);
     break;
   }
-  case OP_UNSHARE:
-    if (unshare((int)num(op, 0)) < 0) DIE_ERRNO("unshare 0x%llx", num(op, 0));
+  case OP_UNSHARE: {
+    double t0 = trace_now();
+    int rc = unshare((int)num(op, 0));
+    trace_syscall("unshare", t0, rc < 0 ? errno : 0, "new namespaces: %s", ns_names((unsigned long)num(op, 0)));
+    if (rc < 0) DIE_ERRNO("unshare 0x%llx", num(op, 0));
     break;
+  }
   case OP_WRITE_FILE: {
     int fd = open(str(op, 0), O_WRONLY | O_CLOEXEC);
     if (fd < 0) DIE_ERRNO("open %s", str(op, 0));
@@ -709,7 +886,10 @@ static void exec_op(const op_t *op) {
     const char *src = str(op, 0), *t = str(op, 1), *fs = str(op, 2), *data = str(op, 4);
     unsigned long flags = (unsigned long)num(op, 3);
     if (flags & MS_REMOUNT) flags |= locked_flags(t) & ~(unsigned long)MS_RDONLY;
-    if (mount(*src ? src : NULL, t, *fs ? fs : NULL, flags, *data ? data : NULL) < 0)
+    double t0 = trace_now();
+    int rc = mount(*src ? src : NULL, t, *fs ? fs : NULL, flags, *data ? data : NULL);
+    trace_syscall("mount", t0, rc < 0 ? errno : 0, "%s (%s)", t, mount_kind(flags, fs));
+    if (rc < 0)
       DIE_ERRNO("mount %s on %s (type %s, flags 0x%lx)", *src ? src : "none", t, *fs ? fs : "none", flags);
     break;
   }
@@ -770,12 +950,19 @@ static void exec_op(const op_t *op) {
   case OP_REMOUNT: {
     const char *p = str(op, 0);
     unsigned long add = (unsigned long)num(op, 1);
-    if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | add | locked_flags(p), NULL) < 0)
-      DIE_ERRNO("remount %s", p);
+    double t0 = trace_now();
+    int rc = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | add | locked_flags(p), NULL);
+    trace_syscall("mount", t0, rc < 0 ? errno : 0, "%s (%s)", p, mount_kind(MS_REMOUNT | add, ""));
+    if (rc < 0) DIE_ERRNO("remount %s", p);
     break;
   }
   case OP_SETHOSTNAME:
-    if (sethostname(str(op, 0), op->argl[0]) < 0) DIE_ERRNO("sethostname %s", str(op, 0));
+  {
+    double t0 = trace_now();
+    int rc = sethostname(str(op, 0), op->argl[0]);
+    trace_syscall("sethostname", t0, rc < 0 ? errno : 0, "%s", str(op, 0));
+    if (rc < 0) DIE_ERRNO("sethostname %s", str(op, 0));
+  }
     break;
   case OP_SETDOMAINNAME:
     if (setdomainname(str(op, 0), op->argl[0]) < 0) DIE_ERRNO("setdomainname %s", str(op, 0));
@@ -832,7 +1019,10 @@ static void exec_op(const op_t *op) {
     unsigned long flags = (unsigned long)num(op, 0);
     if (op->argc < 2 || op->argl[1] % 8) die("%s: bad BPF program", cur_op);
     struct sock_fprog prog = {.len = (unsigned short)(op->argl[1] / 8), .filter = (struct sock_filter *)op->argv[1]};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0) DIE_ERRNO("seccomp (%u instructions)", prog.len);
+    double t0 = trace_now();
+    long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    trace_syscall("seccomp", t0, rc < 0 ? errno : 0, "filter: %u BPF instructions", prog.len);
+    if (rc < 0) DIE_ERRNO("seccomp (%u instructions)", prog.len);
     break;
   }
   case OP_CHDIR:
@@ -867,7 +1057,8 @@ static void exec_op(const op_t *op) {
     break;
   case OP_READY:
     if (send_msg(MSG_READY, NULL, 0) < 0) DIE_ERRNO("send READY");
-    close(ctl_fd);
+    /* Tracing: keep the socket (O_CLOEXEC) for EXEC; its closing at execve is the success. */
+    if (trace_fd < 0) close(ctl_fd);
     after_ready = 1;
     break;
   case OP_LOOKUP:
@@ -878,10 +1069,21 @@ static void exec_op(const op_t *op) {
     {
       char **argv = vec(op, &pos);
       char **envp = vec(op, &pos);
-      execve(exec_path[0] ? exec_path : argv[0], argv, envp);
+      const char *file = exec_path[0] ? exec_path : argv[0];
+      /* Tracing: say "about to execve" to whoever listens (start on exec.fifo, exec on the control
+       * socket); both descriptors are O_CLOEXEC, so their end-of-file is the kernel's "it worked". */
+      double t0 = trace_now();
+      if (trace_fd >= 0) {
+        fifo_note("x");
+        if (send_msg(MSG_EXEC, file, (uint32_t)strlen(file)) < 0) { /* nobody listens (create): fine */ }
+      }
+      execve(file, argv, envp);
+      int e = errno;
+      trace_syscall("execve", t0, e, "%s", file);
+      fifo_note("!");
       /* runc reports exec failures of the container process this way too. */
-      dprintf(2, "strata-init: exec %s: %s\n", exec_path[0] ? exec_path : argv[0], strerror(errno));
-      _exit(errno == ENOENT ? 127 : 126);
+      dprintf(2, "strata-init: exec %s: %s\n", file, strerror(e));
+      _exit(e == ENOENT ? 127 : 126);
     }
   case OP_SETSID:
     if (setsid() < 0 && errno != EPERM) DIE_ERRNO("setsid");
@@ -890,11 +1092,20 @@ static void exec_op(const op_t *op) {
     if (prctl(PR_SET_PDEATHSIG, (unsigned long)num(op, 0), 0, 0, 0) < 0) DIE_ERRNO("PR_SET_PDEATHSIG");
     break;
   case OP_MAKE_PRIVATE:
-    if (mount(NULL, str(op, 0), NULL, MS_PRIVATE, NULL) < 0) DIE_ERRNO("make %s private", str(op, 0));
+  {
+    double t0 = trace_now();
+    int rc = mount(NULL, str(op, 0), NULL, MS_PRIVATE, NULL);
+    trace_syscall("mount", t0, rc < 0 ? errno : 0, "%s (private propagation)", str(op, 0));
+    if (rc < 0) DIE_ERRNO("make %s private", str(op, 0));
+  }
     break;
   case OP_MOUNT_BIND_SELF:
-    if (mount(str(op, 0), str(op, 0), NULL, MS_BIND | (unsigned long)num(op, 1), NULL) < 0)
-      DIE_ERRNO("bind %s onto itself", str(op, 0));
+  {
+    double t0 = trace_now();
+    int rc = mount(str(op, 0), str(op, 0), NULL, MS_BIND | (unsigned long)num(op, 1), NULL);
+    trace_syscall("mount", t0, rc < 0 ? errno : 0, "rootfs bind-mounted onto itself: %s", str(op, 0));
+    if (rc < 0) DIE_ERRNO("bind %s onto itself", str(op, 0));
+  }
     break;
   case OP_JOIN_KEYRING:
     /* runc does this too: without it the container would share the caller's session keyring.
@@ -950,6 +1161,7 @@ int main(void) {
   const char *fdenv = getenv("STRATA_INIT_FD");
   if (fdenv) ctl_fd = atoi(fdenv);
   for (int i = 0; i < 8; i++) slots[i] = -1;
+  trace_open();
   if (fcntl(ctl_fd, F_SETFD, FD_CLOEXEC) < 0) {
     dprintf(2, "strata-init: control fd %d: %s (this program is started by strata-runtime)\n", ctl_fd, strerror(errno));
     return 2;

@@ -16,6 +16,7 @@ import { ConsoleSocket, ProcessIO, type StdioPaths } from './stdio';
 import type { RuntimeOptions } from './runtimeOptions';
 import { DEFAULT_RUNTIME, DEFAULT_RUNTIME_ROOT } from './version';
 import { StateRefusal } from './taskStates';
+import { SHIM, shimCall, traceExit, tracedSync } from './trace';
 
 /** containerd.runc.v1.Options, the subset that changes what the shim does. */
 export interface CreateRequest extends StdioPaths {
@@ -78,7 +79,9 @@ export class TaskContainer {
     fs.writeFileSync(path.join(r.bundle, 'runtime'), binary);
     fs.writeFileSync(path.join(r.bundle, 'options.json'), JSON.stringify(opts));
     const c = new TaskContainer(r.id, r.bundle, runtime, namespace, r, events);
-    mountRootfs(r.bundle, r.rootfs);
+    // The snapshot containerd prepared (an overlay, typically) becomes <bundle>/rootfs.
+    const mountCall = shimCall({ from: SHIM, to: 'kernel', protocol: 'syscall', op: 'mount', ids: { container: r.id }, detail: `rootfs: ${r.rootfs.map((m) => m.type).join(', ')} on the bundle's rootfs`, count: r.rootfs.length > 1 ? r.rootfs.length : undefined });
+    if (r.rootfs.length) tracedSync(mountCall, () => mountRootfs(r.bundle, r.rootfs));
     let console: ConsoleSocket | undefined;
     try {
       const io = await ProcessIO.open(r, { id: r.id, namespace });
@@ -251,7 +254,7 @@ export class TaskContainer {
     this.stopOomWatch();
     await p.io?.close();
     for (const e of this.execs.values()) await e.io?.close();
-    unmountRootfs(this.bundle);
+    tracedSync(shimCall({ from: SHIM, to: 'kernel', protocol: 'syscall', op: 'umount2', ids: { container: this.id }, detail: "rootfs: the bundle's rootfs (MNT_DETACH)" }), () => unmountRootfs(this.bundle));
     p.apply('delete');
     return p;
   }
@@ -308,6 +311,7 @@ export class TaskContainer {
   }
 
   private onExit(p: ShimProcess, e: Exit): void {
+    traceExit(this.id, p.kind === 'exec' ? p.id : undefined, e.status, e.at);
     if (p.kind === 'init') {
       // A last OOM check, so that TaskOOM comes before TaskExit even when the kill landed
       // between two polls.

@@ -3,7 +3,8 @@
 // order they happened. containerd relies on the order (TaskExit before TaskDelete, TaskExecAdded
 // before TaskExecStarted), so events go through one queue, one at a time, with bounded retries.
 import { encode, EVENTS_SERVICE, eventType, toTimestamp, type Any } from './proto';
-import { TtrpcClient } from './ttrpc';
+import { peerProcessName, TtrpcClient } from './ttrpc';
+import { SHIM, shimCall, traced, tracing } from './trace';
 
 export type TaskTopic = 'create' | 'start' | 'exit' | 'delete' | 'oom' | 'exec-added' | 'exec-started' | 'paused' | 'resumed' | 'checkpointed';
 
@@ -39,6 +40,9 @@ export class EventPublisher {
     private readonly log: (msg: string) => void = () => undefined,
   ) {}
 
+  /** Who listens on TTRPC_ADDRESS (containerd, or strata-manager), by SO_PEERCRED, for traces. */
+  private peer = 'containerd';
+
   publish(topic: TaskTopic, event: Record<string, unknown>): void {
     const type = TOPIC_EVENT[topic];
     const record = { topic: `/tasks/${topic}`, type, event };
@@ -53,8 +57,14 @@ export class EventPublisher {
     const envelope = { timestamp: toTimestamp(new Date()), namespace: this.namespace, topic: e.topic, event: any };
     for (let attempt = 1; attempt <= 5; attempt++) {
       try {
-        this.client ??= await TtrpcClient.connect(this.ttrpcAddress, 2_000);
-        await this.client.call(EVENTS_SERVICE, 'Forward', { envelope }, { timeoutMs: 5_000 });
+        if (!this.client) {
+          this.client = await TtrpcClient.connect(this.ttrpcAddress, 2_000);
+          if (tracing()) this.peer = this.client.describePeer(peerProcessName) ?? this.peer;
+        }
+        const client = this.client;
+        const ids = { container: String(e.event.containerId ?? ''), exec: e.event.execId ? String(e.event.execId) : undefined };
+        const call = shimCall({ from: SHIM, to: this.peer, protocol: 'ttrpc', op: `Events.Forward ${e.topic}`, ids });
+        await traced(call, () => client.call(EVENTS_SERVICE, 'Forward', { envelope }, { timeoutMs: 5_000 }));
         return;
       } catch (err) {
         this.client?.close();

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ShimError } from './errors';
 import { reaper } from './reaper';
+import { engineName, SHIM, shimCall, traced } from './trace';
 
 export interface OciRuntimeConfig {
   /** Binary name (looked up on PATH) or absolute path. */
@@ -109,6 +110,13 @@ export class OciRuntime {
    * runtime's own reason (its last error log line), as go-runc reports it.
    */
   private run(args: string[], o: { stdio?: CreateArgs['stdio']; input?: string; cwd?: string } = {}): Promise<string> {
+    // The container id is the command's first argument that is not a flag or a flag's value.
+    const id = args[args.length - 1 - (args[0] === 'kill' ? 1 : 0)];
+    const call = shimCall({ from: SHIM, to: engineName(this.config.binary), protocol: 'runc-cli', op: args[0], ids: { container: id } });
+    return traced(call, () => this.spawnRuntime(args, o));
+  }
+
+  private spawnRuntime(args: string[], o: { stdio?: CreateArgs['stdio']; input?: string; cwd?: string }): Promise<string> {
     const logStart = sizeOf(this.config.logFile);
     const full = [...this.globalArgs(), ...args];
     return new Promise((resolve, reject) => {

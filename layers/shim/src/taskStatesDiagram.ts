@@ -1,6 +1,7 @@
 // The shim's process states as a mermaid stateDiagram-v2, drawn from src/taskStates.ts (the
-// table the service's guards use), one diagram for the init process and one for exec processes.
-import { allowed, processStates, taskCalls, type ProcessKind, type TaskCall } from './taskStates';
+// table the service's guards use), one diagram for the init process and one for exec processes;
+// beside each state, the calls it also accepts and the calls it refuses.
+import { allowed, processStates, refusalCode, taskCalls, type ProcessKind, type TaskCall } from './taskStates';
 
 export function shimProcessMermaid(): string {
   const lines = ['stateDiagram-v2', '    direction LR'];
@@ -20,9 +21,17 @@ export function shimProcessMermaid(): string {
       }
     }
     lines.push(`        ${p('deleted')} --> [*]`);
+    // Beside each state: the calls it also accepts (they change no state) and those it refuses,
+    // with the error the service answers (FAILED_PRECONDITION unless the table says otherwise).
+    const calls = (Object.keys(taskCalls) as TaskCall[]).filter((c) => c !== 'exit' && (taskCalls[c].from[kind] ?? []).length > 0);
     for (const s of used) {
-      const ok = (Object.keys(taskCalls) as TaskCall[]).filter((c) => c !== 'exit' && allowed(c, kind, s) && !taskCalls[c].to);
-      if (ok.length && s !== 'deleted') lines.push(`        note right of ${p(s)}: also ${ok.join(', ')}`);
+      if (s === 'deleted') continue;
+      const ok = calls.filter((c) => allowed(c, kind, s) && !taskCalls[c].to);
+      const refused = calls.filter((c) => !allowed(c, kind, s));
+      lines.push(`        note right of ${p(s)}`);
+      if (ok.length) lines.push(`            also accepts: ${ok.join(', ')}`);
+      if (refused.length) lines.push(`            refuses: ${refused.map((c) => (refusalCode(c) === 'NOT_FOUND' ? `${c} (NOT_FOUND)` : c)).join(', ')}`);
+      lines.push('        end note');
     }
     lines.push('    }');
   }

@@ -8,6 +8,8 @@ export const MSG = {
   HOOKS: 11,
   READY: 12,
   ERROR: 13,
+  /** Tracing only: the init is about to execve (payload: the path); the socket closes on success. */
+  EXEC: 14,
 } as const;
 
 export type MessageType = (typeof MSG)[keyof typeof MSG];

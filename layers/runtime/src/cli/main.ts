@@ -34,6 +34,7 @@ import { parseDuration, resourcesFromFlags } from './parse';
 import { printList, printPs, printJson } from './output';
 import { commandHelp, parseCommand, parseFlags, programHelp, UsageError } from './args';
 import { COMMANDS, GLOBAL_FLAGS } from './commands';
+import { traceCommand } from '../trace';
 
 export const VERSION = '0.1.0';
 export const SPEC_VERSION = '1.2.0';
@@ -171,7 +172,14 @@ export async function main(argv: string[]): Promise<number> {
     configureLog({ file: globals.log, format: globals.logFormat, debug: globals.debug });
     setWarningSink((level, msg) => log(level === 'warn' ? 'warning' : 'debug', msg));
     if (globals.systemdCgroup) throw new RuntimeError('UNSUPPORTED', '--systemd-cgroup is not supported: strata-runtime manages cgroups through cgroupfs (omit the flag)');
-    const r = await ACTIONS[name](globals, parsed.args, parsed.values as Values);
+    let r: number | void;
+    try {
+      r = await ACTIONS[name](globals, parsed.args, parsed.values as Values);
+    } catch (e) {
+      traceCommand(name, parsed.args[0], { error: e });
+      throw e;
+    }
+    traceCommand(name, parsed.args[0], { exitCode: typeof r === 'number' ? r : 0 });
     return typeof r === 'number' ? r : 0;
   } catch (e) {
     return report(e);

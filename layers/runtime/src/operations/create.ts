@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseSpecFile, type Spec } from '@strata/oci';
+import { traceEnv } from '@strata/linux/trace';
 import { Cgroup, detectCgroupLayout, resolveCgroupsPath, mkfifo, processStartTime, processLiveness, formatPlan, startInit, MSG, InitFailed, type InitSession } from '@strata/linux';
 import type { GlobalOptions, CreateOptions } from './types';
 import { RuntimeError } from '../errors';
@@ -16,6 +17,7 @@ import { runHooks } from '../hooks';
 import { homeOf, mountPointOf } from '../rootfs';
 import { initHelperPath } from '../initHelper';
 import { debug } from '../warnings';
+import { kernelCall } from '../trace';
 
 export interface CreateMode {
   /** run in the foreground: the helper stays as the container's parent. */
@@ -74,7 +76,7 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, mode: 
     const cgroupPath = resolveCgroupsPath(spec.linux?.cgroupsPath, o.id);
     const cg = Cgroup.open(cgroupPath, layout);
     const preexisting = cg.exists();
-    cg.create();
+    kernelCall(o.id, 'mkdir', `cgroup: ${cgroupPath} in each hierarchy`, () => cg.create(), preexisting ? 0 : cg.procsFiles().length);
     if (!preexisting) undo.push(() => cg.destroy());
     try {
       cg.apply({ ...(spec.linux?.resources ?? {}), devices: deviceRules(spec) } as never);
@@ -109,7 +111,8 @@ export async function createContainer(g: GlobalOptions, o: CreateOptions, mode: 
     debug(`create ${o.id}: ${plan.length} init ops`);
 
     const preserved = Array.from({ length: o.preserveFds }, (_, i) => 3 + i);
-    session = startInit({ helper: initHelperPath(), plan, fds: [0, 1, 2, ...preserved, ...(mode.extraFds ?? [])] });
+    // With STRATA_TRACE the helper appends its own lines (clone, mount, pivot_root...) to the trace.
+    session = startInit({ helper: initHelperPath(), plan, fds: [0, 1, 2, ...preserved, ...(mode.extraFds ?? [])], env: traceEnv({ container: o.id }) });
     const pid = Number((await session.expect(MSG.PID)).toString());
     const saved: SavedState = {
       id: o.id,

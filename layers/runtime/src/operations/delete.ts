@@ -8,10 +8,11 @@ import { RuntimeError } from '../errors';
 import { loadState, computeStatus, stateDir, lockContainer, publicState, validateId, type SavedState } from '../container';
 import { runHooksWarnOnly } from '../hooks';
 import { killAndWait } from './create';
+import { kernelCall } from '../trace';
 
 export function destroy(root: string, saved: SavedState): void {
   const cg = Cgroup.open(saved.cgroupPath);
-  if (processLiveness(saved.pid, saved.pidStartTime) === 'alive') killAndWait(saved.pid, saved.pidStartTime);
+  if (processLiveness(saved.pid, saved.pidStartTime) === 'alive') kernelCall(saved.id, 'kill', 'SIGKILL to the container init', () => killAndWait(saved.pid, saved.pidStartTime));
   // Every other process of the container too (exec'd ones, daemons it started).
   if (cg.exists()) {
     try {
@@ -25,7 +26,7 @@ export function destroy(root: string, saved: SavedState): void {
       cg.signalAll(9);
       Atomics.wait(nap, 0, 0, 10);
     }
-    cg.destroy();
+    kernelCall(saved.id, 'rmdir', `cgroup: ${saved.cgroupPath} in each hierarchy`, () => cg.destroy(), cg.procsFiles().length);
   }
   fs.rmSync(stateDir(root, saved.id), { recursive: true, force: true });
 }

@@ -12,6 +12,9 @@ import { homeOf } from '../rootfs';
 import { initHelperPath } from '../initHelper';
 import { ConsoleRelay } from '../consoleRelay';
 import { forwardSignals, exitCodeOf } from './signals';
+import { now, traceEnv, tracing } from '@strata/linux/trace';
+import { initSyscall } from '../trace';
+import type { InitSession } from '@strata/linux';
 
 /** The container's configured process: what `exec` with inline args starts from (runc). */
 export async function baseProcess(g: GlobalOptions, id: string): Promise<Process> {
@@ -45,11 +48,12 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
     home: homeOf(saved.rootfs, o.process.user?.uid ?? 0),
   });
   if (process.env.STRATA_PRINT_PLAN) process.stderr.write(`${formatPlan(plan)}\n`);
-  const session = startInit({ helper: initHelperPath(), plan, fds: [0, 1, 2, ...preserved, ...(relay ? [relay.theirs] : [])] });
+  const session = startInit({ helper: initHelperPath(), plan, fds: [0, 1, 2, ...preserved, ...(relay ? [relay.theirs] : [])], env: traceEnv({ container: o.id }) });
   let pid: number;
   try {
     pid = Number((await session.expect(MSG.PID)).toString());
     await session.expect(MSG.READY);
+    if (tracing()) await observeExec(session, o.id, o.process.args ?? []);
   } catch (e) {
     session.detach();
     relay?.close();
@@ -67,4 +71,17 @@ export async function exec(g: GlobalOptions, o: ExecOptions): Promise<number> {
   stop();
   relay?.close();
   return exitCodeOf(st);
+}
+
+/**
+ * Tracing: after READY a tracing init keeps the control socket (O_CLOEXEC) and sends EXEC right
+ * before execve; the socket closing then means execve succeeded. Only then is the line written.
+ */
+async function observeExec(session: InitSession, id: string, args: readonly string[]): Promise<void> {
+  const timeout = new Promise<undefined>((r) => setTimeout(r, 5_000, undefined).unref());
+  const m = await Promise.race([session.next(), timeout]);
+  if (m?.type !== MSG.EXEC) return;
+  const start = now();
+  const closed = session.next().then((next) => (next === undefined ? 'closed' : 'message'));
+  if ((await Promise.race([closed, timeout])) === 'closed') initSyscall(id, 'execve', args.join(' ').slice(0, 60), start, now());
 }

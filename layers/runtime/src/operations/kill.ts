@@ -5,6 +5,8 @@ import type { GlobalOptions, KillOptions } from './types';
 import { assertAllowed } from '../lifecycle';
 import { RuntimeError } from '../errors';
 import { loadState, computeStatus } from '../container';
+import { kernelCall } from '../trace';
+import { signalName } from '@strata/linux/signals';
 
 const SIGKILL = 9;
 
@@ -14,10 +16,10 @@ export async function kill(g: GlobalOptions, o: KillOptions): Promise<void> {
   assertAllowed('kill', status, o.id);
   const cg = Cgroup.open(saved.cgroupPath);
   if (o.all) {
-    cg.signalAll(o.signal);
+    kernelCall(o.id, 'kill', `${signalName(o.signal)} to every process of the cgroup`, () => cg.signalAll(o.signal));
   } else {
     try {
-      process.kill(saved.pid, o.signal);
+      kernelCall(o.id, 'kill', `${signalName(o.signal)} to the container init`, () => process.kill(saved.pid, o.signal));
     } catch (e) {
       // The words the containerd shim looks for (facts-runtime.md).
       if ((e as NodeJS.ErrnoException).code === 'ESRCH') throw new RuntimeError('BAD_STATE', 'container not running: no such process');

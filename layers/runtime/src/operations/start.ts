@@ -9,13 +9,15 @@ import { assertAllowed } from '../lifecycle';
 import { RuntimeError } from '../errors';
 import { loadState, computeStatus, execFifoPath, lockContainer, publicState } from '../container';
 import { runHooksWarnOnly } from '../hooks';
+import { initSyscall, kernelCall } from '../trace';
+import { now, tracing } from '@strata/linux/trace';
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
 
-export function releaseInit(root: string, id: string, pid: number, startTime: string | undefined): void {
+export function releaseInit(root: string, id: string, pid: number, startTime: string | undefined, args: readonly string[] = []): void {
   const fifo = execFifoPath(root, id);
   // O_NONBLOCK: a plain O_RDONLY open would hang forever if the init died meanwhile.
-  const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const fd = kernelCall(id, 'openat', 'exec.fifo for reading: releases the container init', () => fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
   try {
     const buf = Buffer.alloc(1);
     const deadline = Date.now() + 30_000;
@@ -32,10 +34,40 @@ export function releaseInit(root: string, id: string, pid: number, startTime: st
       if (Date.now() > deadline) throw new RuntimeError('SYSTEM', 'timed out waiting for the container init to open exec.fifo');
       Atomics.wait(nap, 0, 0, 1);
     }
+    if (tracing()) observeExec(fd, id, args);
   } finally {
     fs.closeSync(fd);
   }
   fs.rmSync(fifo, { force: true });
+}
+
+/**
+ * Tracing: a tracing init keeps its end of exec.fifo open until execve and writes "x" just before
+ * it; both ends are O_CLOEXEC, so end-of-file after "x" means the kernel replaced the init with the
+ * container's program. Only then is an execve line written: the trace records what happened.
+ * (An init that does not trace has closed its end already: end-of-file comes at once.)
+ */
+function observeExec(fd: number, id: string, args: readonly string[]): void {
+  const buf = Buffer.alloc(64);
+  let seen = '';
+  let start = 0;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    let n = -1;
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+    }
+    if (n === 0) break;
+    if (n > 0) {
+      if (!seen) start = now();
+      seen += buf.toString('latin1', 0, n);
+    }
+    if (Date.now() > deadline) return;
+    if (n < 0) Atomics.wait(nap, 0, 0, 1);
+  }
+  if (seen === 'x') initSyscall(id, 'execve', args.join(' ').slice(0, 60), start, now());
 }
 
 export async function start(g: GlobalOptions, o: { id: string }): Promise<void> {
@@ -44,7 +76,7 @@ export async function start(g: GlobalOptions, o: { id: string }): Promise<void> 
   try {
     saved = loadState(g.root, o.id);
     assertAllowed('start', computeStatus(g.root, saved), o.id);
-    releaseInit(g.root, o.id, saved.pid, saved.pidStartTime);
+    releaseInit(g.root, o.id, saved.pid, saved.pidStartTime, saved.spec.process?.args);
   } finally {
     unlock();
   }

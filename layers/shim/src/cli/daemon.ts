@@ -6,7 +6,8 @@ import { EventPublisher } from '../events';
 import { TASK_SERVICE } from '../proto';
 import { reaper } from '../reaper';
 import { TaskService } from '../service';
-import { peerAllowed, TtrpcServer } from '../ttrpc';
+import { peerAllowed, peerProcessName, TtrpcServer, type CallContext } from '../ttrpc';
+import { SHIM, shimCall, traced, tracing } from '../trace';
 import { socketPath } from './address';
 import type { ShimFlags } from './flags';
 
@@ -26,6 +27,8 @@ export async function daemon(f: ShimFlags): Promise<number> {
   const events = new EventPublisher(process.env.TTRPC_ADDRESS, f.namespace, (m) => log('warning', m));
   const server = new TtrpcServer();
   server.authorize = peerAllowed;
+  // Traces name the caller after its binary: containerd, or strata-manager standing in for it.
+  if (tracing()) server.describePeer = peerProcessName;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
   const service = new TaskService(f.namespace, events, () => done());
@@ -34,10 +37,11 @@ export async function daemon(f: ShimFlags): Promise<number> {
   const handlers = Object.fromEntries(
     Object.entries(service.handlers()).map(([name, h]) => [
       name,
-      async (req: any) => {
+      async (req: any, ctx?: CallContext) => {
         log('debug', `${name} ${describeRequest(req)}`);
         try {
-          return await h(req);
+          const call = shimCall({ from: ctx?.peer ?? 'containerd', to: SHIM, protocol: 'ttrpc', op: `Task.${name}`, ids: { container: req?.id, exec: req?.execId }, by: 'callee' });
+          return await traced(call, () => h(req));
         } catch (e) {
           log('debug', `${name} failed: ${(e as Error).message}`);
           throw e;

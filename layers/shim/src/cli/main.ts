@@ -4,6 +4,7 @@
 // `delete` are on the path of every `ctr run`.
 import { DEFAULT_RUNTIME, SHIM_VERSION } from '../version';
 import { FlagError, parseShimFlags, USAGE, type ShimFlags } from './flags';
+import { processName, processStart, traceEvent, tracing } from '@strata/linux/trace';
 
 export { SOCKET_DIR, socketAddress } from './address';
 
@@ -29,12 +30,24 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (!flags.namespace) throw new FlagError('shim namespace cannot be empty (-namespace)');
     if (!flags.id) throw new FlagError('shim id cannot be empty (-id)');
-    if (flags.action === 'start') return await (await import('./start')).start(flags);
-    if (flags.action === 'delete') return await (await import('./delete')).deleteAction(flags);
+    if (flags.action === 'start') return traceAction('start', flags, await (await import('./start')).start(flags));
+    if (flags.action === 'delete') return traceAction('delete', flags, await (await import('./delete')).deleteAction(flags));
     return await (await import('./daemon')).daemon(flags as ShimFlags);
   } catch (e) {
+    if (flags.action) traceAction(flags.action, flags, 1, e);
     // containerd shows start's combined output as the error: keep it to one line.
     process.stderr.write(`containerd-shim-strata-v2: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/**
+ * Traces `start`/`delete` as the call its parent (containerd) made by running this binary: from
+ * this process's start to now. Imports no more than the trace writer (this is on every task's path).
+ */
+function traceAction(action: string, f: ShimFlags, code: number, error?: unknown): number {
+  if (tracing()) {
+    traceEvent({ layer: 'shim', from: processName(process.ppid), to: 'containerd-shim-strata-v2', protocol: 'shim-cli', op: action, ids: { container: f.id }, start: processStart(), by: 'callee', error });
+  }
+  return code;
 }

@@ -22,6 +22,10 @@ export interface MethodSpec {
   name: string;
   input: MessageType<any>;
   output: MessageType<any>;
+  /** `rpc M(stream In)`: the client sends a stream of messages (gRPC only; ttrpc has none here). */
+  clientStream?: boolean;
+  /** `returns (stream Out)`: the server answers with a stream of messages. */
+  serverStream?: boolean;
 }
 
 export interface ServiceSpec {
@@ -41,7 +45,7 @@ export class ProtoSchema {
   private readonly raw = new Map<string, { pkg: string; fields: RawField[] }>();
   private readonly enums = new Set<string>();
   private readonly built = new Map<string, MessageType<any>>();
-  private readonly rawServices: { fullName: string; pkg: string; methods: [string, string, string][] }[] = [];
+  private readonly rawServices: { fullName: string; pkg: string; methods: { name: string; input: string; output: string; clientStream: boolean; serverStream: boolean }[] }[] = [];
 
   /** Add one file's text. Files may refer to each other's messages by full name. */
   add(text: string): this {
@@ -64,8 +68,9 @@ export class ProtoSchema {
       this.raw.set(q(m[1]), { pkg, fields });
     }
     for (const s of src.matchAll(/\bservice\s+(\w+)\s*\{([^}]*)\}/g)) {
-      const methods: [string, string, string][] = [];
-      for (const r of s[2].matchAll(/rpc\s+(\w+)\s*\(\s*([\w.]+)\s*\)\s*returns\s*\(\s*([\w.]+)\s*\)/g)) methods.push([r[1], r[2], r[3]]);
+      const methods: { name: string; input: string; output: string; clientStream: boolean; serverStream: boolean }[] = [];
+      const rpc = /rpc\s+(\w+)\s*\(\s*(stream\s+)?([\w.]+)\s*\)\s*returns\s*\(\s*(stream\s+)?([\w.]+)\s*\)/g;
+      for (const r of s[2].matchAll(rpc)) methods.push({ name: r[1], input: r[3], output: r[5], clientStream: !!r[2], serverStream: !!r[4] });
       this.rawServices.push({ fullName: q(s[1]), pkg, methods });
     }
     return this;
@@ -105,7 +110,15 @@ export class ProtoSchema {
     const s = this.rawServices.find((x) => x.fullName === fullName);
     if (!s) throw new Error(`unknown service ${fullName}`);
     const methods: Record<string, MethodSpec> = {};
-    for (const [name, input, output] of s.methods) methods[name] = { name, input: this.message(this.resolveName(input, s.pkg)), output: this.message(this.resolveName(output, s.pkg)) };
+    for (const m of s.methods) {
+      methods[m.name] = {
+        name: m.name,
+        input: this.message(this.resolveName(m.input, s.pkg)),
+        output: this.message(this.resolveName(m.output, s.pkg)),
+        ...(m.clientStream ? { clientStream: true } : {}),
+        ...(m.serverStream ? { serverStream: true } : {}),
+      };
+    }
     return { fullName, methods };
   }
 

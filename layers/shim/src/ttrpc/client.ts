@@ -90,6 +90,17 @@ export class TtrpcClient {
     return decode(m.output, out) as Res;
   }
 
+  /** Applies `describe` to the connection's socket (e.g. to name the server's process). */
+  describePeer<T>(describe: (socket: net.Socket) => T): T {
+    return describe(this.socket);
+  }
+
+  /** Run `fn` once when the connection is gone (closed by either side). */
+  onClose(fn: () => void): void {
+    if (this.socket.destroyed) queueMicrotask(fn);
+    else this.socket.once('close', fn);
+  }
+
   close(): void {
     this.socket.destroy();
   }

@@ -14,6 +14,8 @@ export interface CallContext {
   metadata: Record<string, string[]>;
   /** Aborted when the call's timeout passes or the connection closes. */
   signal: AbortSignal;
+  /** Who called, when the server names its peers (describePeer): e.g. "containerd". */
+  peer?: string;
 }
 
 export type Handler = (request: any, ctx: CallContext) => Promise<unknown>;
@@ -32,6 +34,9 @@ export class TtrpcServer {
 
   /** Optional peer check on every new connection (the shim admits only its own uid/gid). */
   authorize?: (socket: net.Socket) => boolean;
+
+  /** Optional: name the peer of each new connection (once), passed to handlers as ctx.peer. */
+  describePeer?: (socket: net.Socket) => string | undefined;
 
   register(spec: ServiceSpec, impl: Record<string, Handler>): this {
     this.handlers.set(spec.fullName, { spec, impl });
@@ -63,6 +68,7 @@ export class TtrpcServer {
       return;
     }
     this.sockets.add(socket);
+    const peer = this.describePeer?.(socket);
     const closed = new AbortController();
     socket.on('close', () => {
       this.sockets.delete(socket);
@@ -77,14 +83,14 @@ export class TtrpcServer {
     const reader = new FrameReader(
       (f) => {
         if (f.type !== FrameType.Request) return; // streams (type 3) are not used by the Task API
-        void this.dispatch(f.payload, closed.signal).then(([status, payload]) => reply(f.streamId, status, payload));
+        void this.dispatch(f.payload, closed.signal, peer).then(([status, payload]) => reply(f.streamId, status, payload));
       },
       (streamId, length) => reply(streamId, { code: Code.ResourceExhausted, message: `message of ${length} bytes exceeds the 4 MiB limit`, details: [] }, new Uint8Array(0)),
     );
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
   }
 
-  private async dispatch(bytes: Uint8Array, closed: AbortSignal): Promise<[RpcStatus | undefined, Uint8Array]> {
+  private async dispatch(bytes: Uint8Array, closed: AbortSignal, peer?: string): Promise<[RpcStatus | undefined, Uint8Array]> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const req = decode(TtrpcRequestType, bytes);
@@ -107,7 +113,7 @@ export class TtrpcServer {
         // ttrpc-go answers an undecodable payload with Internal, before any handler runs.
         return [{ code: Code.Internal, message: `ttrpc: error unmarshalling payload: ${(e as Error).message}`, details: [] }, new Uint8Array(0)];
       }
-      const output = await fn(input, { service: req.service, method: req.method, metadata, signal: ac.signal });
+      const output = await fn(input, { service: req.service, method: req.method, metadata, signal: ac.signal, peer });
       return [undefined, encode(method.output, (output ?? {}) as object)];
     } catch (e) {
       return [statusOf(e), new Uint8Array(0)];
