@@ -194,6 +194,8 @@ function adapt(m: MethodSpec, h: Handler, path: string, observe: CallObserver = 
   };
 }
 
+const WINDOW = 16 << 20;
+
 export class GrpcServer {
   private readonly server = new grpc.Server({
     // containerd's defaults: 16 MiB messages both ways.
@@ -226,6 +228,28 @@ export class GrpcServer {
       this.server.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
     fs.chmodSync(socketPath, 0o600);
+    this.widenFlowControl();
+  }
+
+  /**
+   * HTTP/2 flow control: a receiver grants the sender a window of bytes it may send before an
+   * acknowledgement. Node's default is 64 KiB per stream and per connection, so a 100 MB
+   * Content.Write would stop for a window update every 64 KiB. grpc-go (containerd) grows its
+   * windows as it measures the link; grpc-js offers no server option, so each new connection is
+   * given 16 MiB windows here (the session's SETTINGS and its connection window).
+   */
+  private widenFlowControl(): void {
+    const servers = (this.server as unknown as { http2Servers?: Map<import('node:http2').Http2Server, unknown> }).http2Servers;
+    for (const h2 of servers?.keys() ?? []) {
+      h2.on('session', (session) => {
+        try {
+          session.settings({ initialWindowSize: WINDOW });
+          session.setLocalWindowSize(WINDOW);
+        } catch {
+          /* a session closing already */
+        }
+      });
+    }
   }
 
   async close(graceMs = 2_000): Promise<void> {
@@ -269,6 +293,8 @@ export class GrpcClient {
     this.client = new grpc.Client(target, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': 16 << 20,
       'grpc.max_send_message_length': 16 << 20,
+      // large HTTP/2 windows for blob reads (see GrpcServer.widenFlowControl)
+      'grpc-node.flow_control_window': WINDOW,
     });
   }
 
