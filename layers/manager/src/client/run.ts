@@ -118,8 +118,10 @@ export async function startTask(c: ManagerClient, id: string, o: { terminal?: bo
     o.onStarted?.(pid);
     void io.stdinClosed.then(() => c.tasks.closeIO(id).catch(() => {}));
     const res = await waited;
-    // The output ends when the shim closes the FIFOs after the exit; bounded, because a process
-    // the container left behind may still hold them.
+    // As ctr run does: the task is deleted once it exited (the container record stays). The shim
+    // closes the FIFOs at Delete, so the output ends there; bounded, in case a process the
+    // container left behind still holds them.
+    await c.tasks.delete(id).catch(() => {});
     await Promise.race([io.done, new Promise((r) => setTimeout(r, 5_000))]);
     return res.exitStatus;
   } finally {

@@ -253,8 +253,9 @@ export const COMMANDS: Record<string, Command> = {
         io.opened(); // an exec's FIFOs are opened by the shim at Start
         void io.stdinClosed.then(() => c.tasks.closeIO(id, execId).catch(() => {}));
         const res = await waited;
-        await Promise.race([io.done, new Promise((r) => setTimeout(r, 5_000))]);
+        // the shim closes the exec's FIFOs when the process is deleted
         await c.tasks.deleteProcess(id, execId).catch(() => {});
+        await Promise.race([io.done, new Promise((r) => setTimeout(r, 5_000))]);
         return res.exitStatus;
       } finally {
         restore();
