@@ -13,10 +13,11 @@ repo=$(pwd)
 pkgs=(
   busybox-static            # the default image: a static busybox with applets as hard links
   gcc libc6-dev             # builds the static strata-init helper
+  g++ make python3          # node-gyp builds better-sqlite3 (the manager's database) when no prebuilt binary can be fetched
   runc crun                 # reference runtimes (interop tests, spec-tests, benchmarks)
   containerd                # real containerd + ctr + containerd-shim-runc-v2 (interop)
   docker-registry           # a local OCI registry for the manager's pull/push tests (127.0.0.1 only)
-  apache2-utils             # htpasswd: bcrypt password files for the registry's basic auth tests
+  perl                      # crypt() makes the bcrypt htpasswd entries of the registry's basic auth tests
   openssl                   # keys and certificates for the registry's token auth tests
   podman conmon             # podman --runtime strata-runtime (interop)
   skopeo umoci              # read what the manager pushes and exports (registry and layout cross-checks)

@@ -14,7 +14,7 @@ export function managerLifecycleMermaid(): string {
   const lines = ['stateDiagram-v2', '    direction LR'];
   for (const s of managerStates) lines.push(`    ${s}: ${LABEL[s]}`);
   lines.push('    [*] --> none');
-  for (const [op, rule] of Object.entries(managerOps) as [ManagerOp, (typeof managerOps)[ManagerOp]][]) {
+  for (const rule of Object.values(managerOps)) {
     if (!rule.to) continue;
     for (const from of rule.from) if (from !== rule.to) lines.push(`    ${from} --> ${rule.to}: ${rule.call}`);
   }

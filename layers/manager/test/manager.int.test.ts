@@ -8,6 +8,7 @@ import { GrpcClient } from '../src/api/grpc';
 import { CONTAINERS_SERVICE, TASKS_SERVICE } from '../src/api/protos';
 import { ManagerError } from '../src/errors';
 import { defaultImage, has, isRoot, processesMatching, sleep, waitFor } from '@strata/shim/testing';
+import { socketAddress } from '@strata/shim';
 import { IMAGE, ManagerDaemon, managerBin, mountsBelow } from './harness';
 
 const ready = isRoot && has('ctr') && fs.existsSync(managerBin) && fs.existsSync(defaultImage);
@@ -130,6 +131,17 @@ describe.skipIf(!ready)('strata-manager driven by the real ctr', () => {
       expect(await code(g.call(CONTAINERS_SERVICE, 'Delete', { id: 'held' }))).toBe('FAILED_PRECONDITION');
       expect(await code(g.call(TASKS_SERVICE, 'Create', { containerId: 'held' }))).toBe('ALREADY_EXISTS');
       expect(await code(g.call(TASKS_SERVICE, 'Delete', { containerId: 'held' }))).toBe('FAILED_PRECONDITION');
+      // a spec the runtime refuses: the shim started, Task.Create failed; the manager stops the
+      // shim, runs its delete and removes the bundle (checked below with the other leaks)
+      const badSpec = { typeUrl: 'types.containerd.io/opencontainers/runtime-spec/1/Spec', value: new Uint8Array(Buffer.from(JSON.stringify({ ociVersion: '1.0.2', process: { cwd: 'relative', args: ['true'], user: { uid: 0, gid: 0 } }, root: { path: 'rootfs' } }))) };
+      expect(await code(g.call(CONTAINERS_SERVICE, 'Create', { container: { id: 'badspec', runtime: { name: 'io.containerd.strata.v2' }, spec: badSpec } }))).toBe('OK');
+      const refused = await g.call(TASKS_SERVICE, 'Create', { containerId: 'badspec' }).then(() => undefined, (e) => e as ManagerError);
+      expect(refused?.message).toMatch(/cwd/);
+      expect(m.bundles()).not.toContain('badspec');
+      expect(processesMatching(`-id\0badspec\0`)).toEqual([]);
+      expect(fs.existsSync(socketAddress(m.sock, m.ns, 'badspec').replace(/^unix:\/\//, ''))).toBe(false); // the shim's socket
+      expect(mountsBelow(`${m.dir}/state/io.containerd.runtime.v2.task/${m.ns}/badspec`)).toEqual([]);
+      expect(await code(g.call(CONTAINERS_SERVICE, 'Delete', { id: 'badspec' }))).toBe('OK');
       // a runtime whose shim does not exist: refused, nothing left behind
       expect(m.ctr(['run', '--rm', '--runtime', 'io.containerd.nosuch.v1', IMAGE, 'noshim', 'true']).stderr).toMatch(/containerd-shim-nosuch-v1/);
       expect(m.bundles()).not.toContain('noshim');

@@ -5,15 +5,14 @@
 // runs under a lease so garbage collection cannot take half a pull. A pull that breaks resumes:
 // the Write stream's STAT says how many bytes of each blob are already there, and the registry
 // is asked for the rest with an HTTP Range request.
-import type { RegistryClient } from '../distribution';
-import { refKey, type ProgressFn } from '../distribution';
+import { refKey, runLimited, type ProgressFn, type RegistryClient } from '../distribution';
 import { ManagerError } from '../errors';
-import { childGCLabels, childrenOf, parseConfig, resolveManifest, type ImageConfig } from '../images/manifest';
-import { isConfigType, isIndexType, isManifestType } from '../images/mediaTypes';
+import { childGCLabels, childrenOf, type ImageConfig } from '../images/manifest';
+import { isIndexType, isManifestType } from '../images/mediaTypes';
 import { toPlatformMatcher } from '../images/platform';
 import type { Descriptor } from '../types';
 import type { ManagerClient } from './client';
-import { unpackLayers } from './unpack';
+import { resolveImage, unpackLayers } from './unpack';
 
 export interface PullOptions {
   registry: RegistryClient;
@@ -101,17 +100,14 @@ export async function pullImage(c: ManagerClient, reference: string, o: PullOpti
       let kids = childrenOf(bytes, desc);
       if (isIndexType(desc.mediaType)) kids = kids.filter((k) => !k.platform || matcher.match(k.platform));
       // Children in parallel, three at a time (containerd's default fetch concurrency).
-      await inParallel(kids, 3, (k) => visit(k, depth + 1));
+      await runLimited(kids, 3, (k) => visit(k, depth + 1));
       const labels = childGCLabels(kids);
       if (Object.keys(labels).length) await c.content.update(desc.digest, labels, Object.keys(labels).map((k) => `labels.${k}`));
     };
     await visit(target, 0);
 
-    const provider = (d: Descriptor) => c.content.read(d);
-    const resolved = await resolveManifest(provider, target, matcher);
+    const { manifest: resolved, config } = await resolveImage(c, target, o.platform);
     const configDesc = resolved.manifest.config;
-    if (!isConfigType(configDesc.mediaType)) throw new ManagerError('UNIMPLEMENTED', `${name}: config media type ${configDesc.mediaType} is not an image config`);
-    const config = parseConfig(await c.content.read(configDesc), configDesc);
     await c.images.put({ name, target, labels: {} });
     let chainId: string | undefined;
     if (o.unpack !== false) {
@@ -122,21 +118,3 @@ export async function pullImage(c: ManagerClient, reference: string, o: PullOpti
   });
 }
 
-/** Run `fn` over `items`, at most `limit` at once; the first failure rejects (the rest finish). */
-async function inParallel<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        errors.push(e);
-        return;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (errors.length) throw errors[0];
-}

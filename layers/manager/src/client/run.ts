@@ -7,14 +7,13 @@
 //      snapshot's mounts and FIFOs for stdio), Tasks.Start, Tasks.Wait.
 import type { Spec } from '@strata/oci';
 import { ManagerError } from '../errors';
-import { parseConfig, resolveManifest, type ImageConfig as FullImageConfig } from '../images/manifest';
-import { toPlatformMatcher } from '../images/platform';
+import type { ImageConfig as FullImageConfig } from '../images/manifest';
 import { normalizeReference } from '../images/reference';
-import type { Mount } from '../types';
+import type { Descriptor, Mount } from '../types';
 import type { ManagerClient } from './client';
 import { attach, makeFifos } from './io';
 import { containerSpec, type SpecOptions } from './spec';
-import { chainIds, unpackLayers } from './unpack';
+import { chainIds, resolveImage, unpackLayers } from './unpack';
 
 export const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
 export const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
@@ -57,9 +56,7 @@ export async function newContainer(c: ManagerClient, o: NewContainerOptions): Pr
   const snapshotter = o.snapshotter ?? 'overlayfs';
   return c.withLease(async () => {
     const image = await getImage(c, o.image);
-    const provider = (d: { digest: string; size: number }) => c.content.read(d);
-    const resolved = await resolveManifest(provider as any, image.target as any, toPlatformMatcher(o.platform));
-    const config = parseConfig(await c.content.read(resolved.manifest.config), resolved.manifest.config);
+    const { manifest: resolved, config } = await resolveImage(c, image.target as Descriptor, o.platform);
     const chain = chainIds(config.rootfs.diff_ids);
     const top = chain[chain.length - 1] ?? '';
     if (top && !(await c.snapshots(snapshotter).exists(top))) {

@@ -7,6 +7,9 @@ import crypto from 'node:crypto';
 import { chainIds } from '../diff/unpack';
 import { ManagerError } from '../errors';
 import type { Descriptor } from '../types';
+import { parseConfig, resolveManifest, type ImageConfig, type ResolvedManifest } from '../images/manifest';
+import { isConfigType } from '../images/mediaTypes';
+import { toPlatformMatcher } from '../images/platform';
 import type { ManagerClient } from './client';
 
 export { chainIds };
@@ -58,4 +61,18 @@ export async function unpackLayers(c: ManagerClient, layers: Descriptor[], diffI
   const top = chain[chain.length - 1] ?? '';
   if (top) await c.content.update(configDigest, { [`containerd.io/gc.ref.snapshot.${snapshotter}`]: top }, [`labels.containerd.io/gc.ref.snapshot.${snapshotter}`]);
   return { chainId: top, created, reused };
+}
+
+/** An image's manifest for a platform (default: this machine's) and its config, read over the API. */
+export async function resolveImage(c: ManagerClient, target: Descriptor, platform?: string): Promise<{ manifest: ResolvedManifest; config: ImageConfig }> {
+  const manifest = await resolveManifest((d) => c.content.read(d), target, toPlatformMatcher(platform));
+  const configDesc = manifest.manifest.config;
+  if (!isConfigType(configDesc.mediaType)) throw new ManagerError('UNIMPLEMENTED', `${target.digest}: config media type ${configDesc.mediaType} is not an image config (an artifact, not an image)`);
+  return { manifest, config: parseConfig(await c.content.read(configDesc), configDesc) };
+}
+
+/** Unpack an image for a platform (what ctr import and pull do after fetching). */
+export async function unpackImage(c: ManagerClient, target: Descriptor, platform: string | undefined, snapshotter = 'overlayfs'): Promise<UnpackResult> {
+  const { manifest, config } = await resolveImage(c, target, platform);
+  return unpackLayers(c, manifest.manifest.layers, config.rootfs.diff_ids, manifest.manifest.config.digest, snapshotter);
 }

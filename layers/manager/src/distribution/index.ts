@@ -3,6 +3,6 @@ export { RegistryClient, Repository, type RegistryOptions, type Resolved } from 
 export { Authorizer, parseWWWAuthenticate, loadDockerConfig, normalizeConfigHost, type Credentials, type Challenge } from './auth';
 export { registryHosts, isLocalHost, apiUrl, type RegistryHost, type HostsConfig, type HostCapability } from './hosts';
 export { fetchToStore, refKey, type ProgressEvent, type ProgressStatus, type ProgressFn, type FetchOptions } from './fetch';
-export { pullImage, DISTRIBUTION_SOURCE_PREFIX, type PullDeps, type PullOptions, type PullResult } from './pull';
+export { pullImage, runLimited, DISTRIBUTION_SOURCE_PREFIX, type PullDeps, type PullOptions, type PullResult } from './pull';
 export { pushImage, type PushDeps, type PushOptions } from './push';
 export type { TlsOptions } from './http';

@@ -53,7 +53,8 @@ export interface PullResult {
   parts?: ImageParts;
 }
 
-async function runLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+/** Run `fn` over `items`, at most `limit` at once; the first failure is thrown once all stopped. */
+export async function runLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed: unknown;
   const worker = async () => {

@@ -11,24 +11,12 @@ import { eventType, packAny, type Any, type Mount, type Timestamp } from '@strat
 import { ManagerError, notFound } from '../errors';
 import type { EventExchange } from '../events/exchange';
 import { validateIdentifier } from '../metadata/names';
+import type { Process } from '../api/protos';
 import { deleteShim, ShimConnection, shimName, startShim, type ShimCommand } from './shim';
 import { encodeOptions, resolveShim, runtimeOptions, type RuntimeConfig } from './runtimes';
 
-/** containerd.v1.types.Status */
-export const Status = { UNKNOWN: 0, CREATED: 1, RUNNING: 2, STOPPED: 3, PAUSED: 4, PAUSING: 5 } as const;
-
-export interface Process {
-  containerId: string;
-  id: string;
-  pid: number;
-  status: number;
-  stdin: string;
-  stdout: string;
-  stderr: string;
-  terminal: boolean;
-  exitStatus: number;
-  exitedAt?: Timestamp;
-}
+/** containerd.v1.types.Status, and the Process the Tasks API answers with. */
+export { ProcessStatus as Status, type Process } from '../api/protos';
 
 export interface TaskIO {
   stdin: string;

@@ -6,12 +6,11 @@ import type { ManagerClient } from '../../client/client';
 import { pullImage } from '../../client/pull';
 import { getImage, newContainer, PROCESS_TYPE_URL, removeContainer, specAny, startTask } from '../../client/run';
 import { attach, makeFifos } from '../../client/io';
-import { RegistryClient } from '../../distribution';
-import { ManagerError } from '../../errors';
 import { fromTimestamp } from '@strata/shim/proto';
 import { UsageError, type FlagSpec, type Parsed } from './args';
 import { IMAGE_COMMANDS } from './imageCommands';
 import { progressRenderer } from './progress';
+import { registryClient, registryFlags } from './registry';
 import { humanSize, table } from './table';
 
 export interface Command {
@@ -26,27 +25,6 @@ export interface Command {
 const STATUS = ['UNKNOWN', 'CREATED', 'RUNNING', 'STOPPED', 'PAUSED', 'PAUSING'];
 const out = (s: string) => process.stdout.write(s);
 
-const registryFlags: FlagSpec[] = [
-  { name: 'user', alias: 'u', value: true, help: 'registry credentials USER[:PASSWORD]' },
-  { name: 'mirror', value: true, repeat: true, help: 'HOST=URL: fetch HOST\'s images from URL (e.g. registry.k8s.io=http://127.0.0.1:5000)' },
-  { name: 'plain-http', help: 'talk plain HTTP to the registry (always for localhost)' },
-];
-
-function registryFrom(p: Parsed, ref: string): RegistryClient {
-  const credentials: Record<string, { username: string; password: string }> = {};
-  if (p.flags.user) {
-    const [username, ...pw] = String(p.flags.user).split(':');
-    const domain = ref.split('/')[0];
-    credentials[domain.includes('.') || domain.includes(':') ? domain : 'docker.io'] = { username, password: pw.join(':') };
-  }
-  const mirrors: Record<string, string[]> = {};
-  for (const m of (p.flags.mirror as string[] | undefined) ?? []) {
-    const [host, url] = m.split('=');
-    if (!host || !url) throw new UsageError(`--mirror ${m}: expected HOST=URL`);
-    (mirrors[host] ??= []).push(url);
-  }
-  return new RegistryClient({ credentials, mirrors, insecure: p.flags['plain-http'] ? [ref.split('/')[0]] : undefined });
-}
 
 const signalNumber = (s: string): number => {
   if (/^\d+$/.test(s)) return Number(s);
@@ -64,7 +42,7 @@ export const COMMANDS: Record<string, Command> = {
       const [ref] = p.args;
       if (!ref || p.args.length > 1) throw new UsageError('pull needs exactly one image reference');
       const r = progressRenderer(process.stdout, p.flags.json ? true : undefined);
-      const res = await pullImage(c, ref, { registry: registryFrom(p, ref), platform: p.flags.platform as string | undefined, unpack: p.flags['no-unpack'] ? false : ((p.flags.snapshotter as string) || 'overlayfs'), onProgress: r.onProgress });
+      const res = await pullImage(c, ref, { registry: registryClient(p, ref), platform: p.flags.platform as string | undefined, unpack: p.flags['no-unpack'] ? false : ((p.flags.snapshotter as string) || 'overlayfs'), onProgress: r.onProgress });
       r.finish();
       out(`${res.name}: pulled ${res.target.digest}${res.chainId ? ', unpacked' : ''}\n`);
       return 0;
@@ -361,4 +339,3 @@ function rawMode(on: boolean): () => void {
   return () => process.stdin.setRawMode(false);
 }
 
-export const _test = { signalNumber, ManagerError };

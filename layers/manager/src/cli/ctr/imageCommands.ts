@@ -8,45 +8,28 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { ManagerClient } from '../../client/client';
 import { RemoteContentStore, RemoteImageStore } from '../../client/remoteStores';
 import { getImage } from '../../client/run';
-import { unpackLayers } from '../../client/unpack';
-import { RegistryClient, pushImage } from '../../distribution';
+import { unpackImage } from '../../client/unpack';
+import { pushImage } from '../../distribution';
 import { isManagerError } from '../../errors';
 import { exportImageArchive, importImageArchive } from '../../images/layout';
-import { parseConfig, resolveManifest } from '../../images/manifest';
-import { toPlatformMatcher } from '../../images/platform';
-import { parseReference } from '../../images/reference';
 import type { Descriptor } from '../../types';
-import { UsageError, type Parsed } from './args';
+import { UsageError } from './args';
 import type { Command } from './commands';
 import { progressRenderer } from './progress';
+import { registryClient } from './registry';
 
 const out = (s: string) => process.stdout.write(s);
 
-/** Registry options for pushing `ref`: --user for its registry, --plain-http. */
-function registryFor(p: Parsed, ref: string): RegistryClient {
-  const domain = parseReference(ref).domain;
-  const credentials: Record<string, { username: string; password: string }> = {};
-  if (p.flags.user) {
-    const [username, ...pw] = String(p.flags.user).split(':');
-    credentials[domain] = { username, password: pw.join(':') };
-  }
-  return new RegistryClient({ credentials, insecure: p.flags['plain-http'] ? [domain] : undefined });
-}
 
-/** Unpack one image's layers for a platform, as ctr import and pull do (client/unpack.ts). */
-async function unpackImage(c: ManagerClient, target: Descriptor, platform: string | undefined, snapshotter: string): Promise<'unpacked' | 'no-platform'> {
-  const provider = (d: Descriptor) => c.content.read(d);
-  let resolved;
+/** Unpack one image's layers for a platform, as ctr import does; an image without one is left packed. */
+async function unpackImported(c: ManagerClient, target: Descriptor, platform: string | undefined, snapshotter: string): Promise<'unpacked' | 'no-platform'> {
   try {
-    resolved = await resolveManifest(provider, target, toPlatformMatcher(platform));
+    await unpackImage(c, target, platform, snapshotter);
+    return 'unpacked';
   } catch (e) {
     if (isManagerError(e, 'NOT_FOUND')) return 'no-platform'; // e.g. an arm64-only image here
     throw e;
   }
-  const configDesc = resolved.manifest.config;
-  const config = parseConfig(await c.content.read(configDesc), configDesc);
-  await unpackLayers(c, resolved.manifest.layers, config.rootfs.diff_ids, configDesc.digest, snapshotter);
-  return 'unpacked';
 }
 
 /** Write to FILE through a temporary name renamed at the end (no half archive under FILE), or to stdout for "-". */
@@ -94,7 +77,7 @@ export const IMAGE_COMMANDS: Record<string, Command> = {
       const image = await getImage(c, name);
       const target = ref ?? image.name;
       const r = progressRenderer(process.stdout, p.flags.json ? true : undefined);
-      const deps = { store: new RemoteContentStore(c), images: new RemoteImageStore(c), client: registryFor(p, target) };
+      const deps = { store: new RemoteContentStore(c), images: new RemoteImageStore(c), client: registryClient(p, target) };
       const pushed = await pushImage(deps, c.namespace, image.name, target, { platform: p.flags.platform as string | undefined, onProgress: r.onProgress });
       r.finish();
       out(`${pushed.name}: pushed ${pushed.desc.digest}\n`);
@@ -135,7 +118,7 @@ export const IMAGE_COMMANDS: Record<string, Command> = {
           }
           unpacked.add(img.target.digest);
           out(`unpacking ${label} (${img.target.digest})...`);
-          const r = await unpackImage(c, img.target, p.flags.platform as string | undefined, snapshotter);
+          const r = await unpackImported(c, img.target, p.flags.platform as string | undefined, snapshotter);
           out(r === 'unpacked' ? 'done\n' : 'skipped: no manifest for this platform\n');
         }
       });
