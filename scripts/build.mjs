@@ -26,6 +26,10 @@ const entries = [
   { in: 'layers/shim/src/cli/bin.ts', out: 'layers/shim/dist/containerd-shim-strata-v2.mjs', split: true },
   { in: 'layers/manager/src/cli/managerBin.ts', out: 'layers/manager/dist/strata-manager.mjs' },
   { in: 'layers/manager/src/cli/ctr/bin.ts', out: 'layers/manager/dist/strata-ctr.mjs' },
+  { in: 'layers/cri/src/cli/criBin.ts', out: 'layers/cri/dist/strata-cri.mjs' },
+  { in: 'layers/cri/src/cli/crictl/bin.ts', out: 'layers/cri/dist/strata-crictl.mjs' },
+  { in: 'layers/engine/src/cli/engineBin.ts', out: 'layers/engine/dist/strata-engine.mjs' },
+  { in: 'layers/engine/src/cli/strata/bin.ts', out: 'layers/engine/dist/strata.mjs' },
 ];
 for (const e of entries) {
   if (!fs.existsSync(rel(e.in))) {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // Lower index = lower layer. A package may depend on packages with a lower rank only.
-const RANK: Record<string, number> = { linux: 0, oci: 0, runtime: 1, 'spec-tests': 2, shim: 2, manager: 3, cri: 4, engine: 4 };
+const RANK: Record<string, number> = { linux: 0, oci: 0, runtime: 1, 'spec-tests': 2, shim: 2, manager: 3, cni: 3, cri: 4, engine: 4 };
 const pkgDir = (name: string) => (name === 'spec-tests' ? path.join(repo, 'spec-tests') : path.join(repo, 'layers', name));
 
 function sources(dir: string): string[] {

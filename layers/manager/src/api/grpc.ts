@@ -35,7 +35,9 @@ export type StreamHandler = (incoming: AsyncIterable<any>, ctx: CallContext, sen
 /** One shape for all: `req` is the request (or, for client streams, an AsyncIterable of them). */
 export type Handler = (req: any, ctx: CallContext, send: (msg: any) => void) => any;
 
-const codeOf = (e: unknown): number => (e instanceof ManagerError ? GRPC_CODE[e.code] : 2 /* UNKNOWN */);
+// Errors of the layers above (CRI, engine) may carry their own gRPC code as `grpcCode`.
+const codeOf = (e: unknown): number =>
+  e instanceof ManagerError ? GRPC_CODE[e.code] : typeof (e as { grpcCode?: unknown })?.grpcCode === 'number' ? (e as { grpcCode: number }).grpcCode : 2 /* UNKNOWN */;
 
 function toServiceError(e: unknown): grpc.ServiceError {
   const err = Object.assign(new Error((e as Error)?.message ?? String(e)), { code: codeOf(e), details: (e as Error)?.message ?? String(e), metadata: new grpc.Metadata() });
@@ -203,7 +205,11 @@ export class GrpcServer {
     'grpc.max_send_message_length': 16 << 20,
   });
 
-  constructor(private readonly observe?: CallObserver) {}
+  constructor(
+    private readonly observe?: CallObserver,
+    /** Who answers UNIMPLEMENTED ("strata-manager", "strata-cri"). */
+    private readonly serverName = 'strata-manager',
+  ) {}
 
   register(spec: ServiceSpec, impl: Record<string, Handler>): this {
     const handlers: grpc.UntypedServiceImplementation = {};
@@ -213,7 +219,7 @@ export class GrpcServer {
       handlers[m.name] = h
         ? adapt(m, h, path, this.observe)
         : adapt(m, () => {
-            throw new ManagerError('UNIMPLEMENTED', `${spec.fullName}/${m.name} is not implemented by strata-manager`);
+            throw new ManagerError('UNIMPLEMENTED', `${spec.fullName}/${m.name} is not implemented by ${this.serverName}`);
           }, path, this.observe);
     }
     this.server.addService(definitionOf(spec), handlers);
