@@ -93,6 +93,21 @@ describe('parseSpecFile', () => {
   it('reports a missing file', () => {
     expect(() => parseSpecFile(path.join(dir, 'none.json'))).toThrow(/no such file/);
   });
+  it('reads blockIO weight 0 as "not set" only when asked to be lenient like runc (dockerd 20.10 sends it)', () => {
+    const f = path.join(dir, 'weight0.json');
+    const spec = defaultSpec();
+    spec.linux!.resources = { blockIO: { weight: 0 } };
+    fs.writeFileSync(f, JSON.stringify(spec));
+    expect(() => parseSpecFile(f)).toThrow(/\/linux\/resources\/blockIO\/weight: must be >= 10/);
+    const notes: string[] = [];
+    const read = parseSpecFile(f, { runcLenient: true, notes });
+    expect(read.linux?.resources?.blockIO).toEqual({});
+    expect(notes).toEqual(['/linux/resources/blockIO/weight: 0 read as "not set" (as runc does)']);
+    // a weight out of range that is not 0 is still refused
+    spec.linux!.resources = { blockIO: { weight: 5 } };
+    fs.writeFileSync(f, JSON.stringify(spec));
+    expect(() => parseSpecFile(f, { runcLenient: true })).toThrow(/must be >= 10/);
+  });
 });
 
 describe('state documents', () => {

@@ -5,6 +5,7 @@ import { OciError, formatIssue, type ValidationIssue } from '../errors';
 import { get, show, escapeToken } from '../pointer';
 import { semanticIssues } from './semantic';
 import type { Spec } from './types';
+import { applyRuncLeniency } from './compat';
 
 function schemaIssues(v: Validator, doc: unknown): ValidationIssue[] {
   if (v(doc)) return [];
@@ -55,8 +56,12 @@ function lineCol(text: string, offset: number): string {
   return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
-/** Read and validate a config.json; throws OciError with every issue. */
-export function parseSpecFile(file: string): Spec {
+/**
+ * Read and validate a config.json; throws OciError with every issue. With `runcLenient`, values
+ * runc accepts though the schema forbids them are dropped first (compat.ts); `notes` gets what
+ * was dropped.
+ */
+export function parseSpecFile(file: string, o: { runcLenient?: boolean; notes?: string[] } = {}): Spec {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -71,6 +76,10 @@ export function parseSpecFile(file: string): Spec {
     const m = /position (\d+)/.exec((e as Error).message);
     const where = m ? ` at ${lineCol(text, Number(m[1]))}` : '';
     throw new OciError('INVALID_JSON', `config.json: invalid JSON${where}: ${(e as Error).message}`);
+  }
+  if (o.runcLenient) {
+    const dropped = applyRuncLeniency(doc); // (not inside notes?.push(): that would skip the call)
+    o.notes?.push(...dropped);
   }
   const issues = validateSpec(doc);
   if (issues.length) {

@@ -30,7 +30,9 @@ export interface CreateMode {
 
 export function loadSpec(bundle: string): Spec {
   try {
-    return parseSpecFile(path.join(bundle, 'config.json'));
+    // Lenient like runc about values real engines send (dockerd's blockIO weight 0): see
+    // @strata/oci's applyRuncLeniency.
+    return parseSpecFile(path.join(bundle, 'config.json'), { runcLenient: true });
   } catch (e) {
     const err = e as Error & { code?: string; pointer?: string };
     throw new RuntimeError('INVALID_CONFIG', err.message, { pointer: err.pointer, cause: e });
