@@ -22,7 +22,11 @@ pkgs=(
   podman conmon             # podman --runtime strata-runtime (interop)
   skopeo umoci              # read what the manager pushes and exports (registry and layout cross-checks)
   iproute2 procps psmisc util-linux
+  containernetworking-plugins iptables  # CNI plugins (bridge, host-local, loopback, portmap) for strata-cri and strata-engine networks
+  catatonit                 # the pause process of CRI pod sandboxes
+  docker.io                 # dockerd (reference engine for the swap matrix, the strata CLI's tests, bench:engine; never started by setup)
   hyperfine time            # benchmarks
+  jq curl                   # the tutorials read JSON and talk to the local registry
   chromium                  # mermaid-cli renders diagrams/*.svg with it (npm run diagrams)
 )
 missing=()
@@ -58,6 +62,9 @@ if [ -w "$bindir" ]; then
   ln -sf "$repo/layers/shim/dist/containerd-shim-strata-v2.mjs" "$bindir/containerd-shim-strata-v2"
   ln -sf "$repo/layers/manager/dist/strata-manager.mjs" "$bindir/strata-manager"
   ln -sf "$repo/layers/manager/dist/strata-ctr.mjs" "$bindir/strata-ctr"
+  for b in layers/cri/dist/strata-cri layers/cri/dist/strata-crictl layers/engine/dist/strata-engine layers/engine/dist/strata; do
+    [ -f "$repo/$b.mjs" ] && ln -sf "$repo/$b.mjs" "$bindir/$(basename "$b")"
+  done
 fi
 
 # --- 5. the default bundle and image --------------------------------------------------------

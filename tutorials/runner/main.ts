@@ -93,6 +93,12 @@ function prepareBin(repo: string): { dir: string; notes: string[] } {
     'strata-runtime': 'layers/runtime/dist/strata-runtime.mjs',
     'strata-spec-tests': 'spec-tests/dist/strata-spec-tests.mjs',
     'containerd-shim-strata-v2': 'layers/shim/dist/containerd-shim-strata-v2.mjs',
+    'strata-manager': 'layers/manager/dist/strata-manager.mjs',
+    'strata-ctr': 'layers/manager/dist/strata-ctr.mjs',
+    'strata-cri': 'layers/cri/dist/strata-cri.mjs',
+    'strata-crictl': 'layers/cri/dist/strata-crictl.mjs',
+    'strata-engine': 'layers/engine/dist/strata-engine.mjs',
+    strata: 'layers/engine/dist/strata.mjs',
   };
   for (const [name, rel] of Object.entries(tools)) {
     const target = path.join(repo, rel);
