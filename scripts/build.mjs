@@ -30,7 +30,9 @@ const entries = [
   { in: 'layers/cri/src/cli/crictl/bin.ts', out: 'layers/cri/dist/strata-crictl.mjs' },
   { in: 'layers/engine/src/cli/engineBin.ts', out: 'layers/engine/dist/strata-engine.mjs' },
   { in: 'layers/engine/src/cli/strata/bin.ts', out: 'layers/engine/dist/strata.mjs' },
+  { in: 'tutorials/labs/src/bin.ts', out: 'tutorials/labs/dist/strata-lab.mjs' },
 ];
+const failed = [];
 for (const e of entries) {
   if (!fs.existsSync(rel(e.in))) {
     console.warn(`build: skipping ${e.in} (not there yet)`);
@@ -38,6 +40,9 @@ for (const e of entries) {
   }
   const outdir = path.dirname(rel(e.out));
   if (e.split) fs.rmSync(path.join(outdir, 'chunks'), { recursive: true, force: true });
+  // One binary that does not build must not stop the others (a layer being written meanwhile):
+  // every entry is tried, the failures are reported together, and the exit status says so.
+  try {
   await esbuild.build({
     // Split binaries load each command's code on demand (chunks/), see layers/runtime/README.md.
     ...(e.split
@@ -56,7 +61,15 @@ for (const e of entries) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  } catch (err) {
+    failed.push(`${e.in}: ${err.message.split('\n').slice(0, 3).join(' ')}`);
+    continue;
+  }
   fs.chmodSync(rel(e.out), 0o755);
   if (e.copyInit) fs.copyFileSync(init, path.join(path.dirname(rel(e.out)), 'strata-init'));
+}
+if (failed.length) {
+  console.error(`build: ${failed.length} binary(ies) failed:\n  ${failed.join('\n  ')}`);
+  process.exit(1);
 }
 console.log('build: ok');

@@ -62,7 +62,7 @@ if [ -w "$bindir" ]; then
   ln -sf "$repo/layers/shim/dist/containerd-shim-strata-v2.mjs" "$bindir/containerd-shim-strata-v2"
   ln -sf "$repo/layers/manager/dist/strata-manager.mjs" "$bindir/strata-manager"
   ln -sf "$repo/layers/manager/dist/strata-ctr.mjs" "$bindir/strata-ctr"
-  for b in layers/cri/dist/strata-cri layers/cri/dist/strata-crictl layers/engine/dist/strata-engine layers/engine/dist/strata; do
+  for b in layers/cri/dist/strata-cri layers/cri/dist/strata-crictl layers/engine/dist/strata-engine layers/engine/dist/strata tutorials/labs/dist/strata-lab; do
     [ -f "$repo/$b.mjs" ] && ln -sf "$repo/$b.mjs" "$bindir/$(basename "$b")"
   done
 fi

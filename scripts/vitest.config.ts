@@ -20,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['layers/*/test/**/*.int.test.ts', 'spec-tests/test/**/*.int.test.ts'],
+          include: ['layers/*/test/**/*.int.test.ts', 'spec-tests/test/**/*.int.test.ts', 'tutorials/labs/test/**/*.int.test.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
