@@ -34,7 +34,8 @@ fi
 
 # --- 1. the guest image (cached) ---------------------------------------------------------
 suite=bookworm
-include=systemd-sysv,udev,kmod,linux-image-amd64,cloud-init,ca-certificates,ifupdown,isc-dhcp-client,iproute2,procps,netbase
+# python3-cffi-backend: debootstrap does not resolve the virtual package python3-cryptography needs.
+include=systemd-sysv,udev,kmod,linux-image-amd64,cloud-init,python3-cffi-backend,ca-certificates,ifupdown,isc-dhcp-client,iproute2,procps,netbase
 mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null)
 mirror=${STRATA_VM_MIRROR:-${mirror:-http://deb.debian.org/debian}}
 key=$(echo "$suite $include $mirror v1" | sha256sum | cut -c1-16)
