@@ -13,7 +13,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const bin = path.join(repo, 'tutorials/labs/dist/strata-lab.mjs');
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-labs-'));
 const isRoot = process.getuid?.() === 0;
-const env = { ...process.env, STRATA_LAB_HOME: home, PATH: `${path.join(repo, 'node_modules/.cache/strata-tutorials/bin')}:${process.env.PATH}` };
+const env: NodeJS.ProcessEnv = { ...process.env, STRATA_LAB_HOME: home, PATH: `${path.join(repo, 'node_modules/.cache/strata-tutorials/bin')}:${process.env.PATH}` };
 delete env.NODE_EXTRA_CA_CERTS;
 
 const lab = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 120_000, killSignal: 'SIGKILL' });
