@@ -8,6 +8,7 @@ export { newContainer, startTask, removeContainer, getImage, specAny, SPEC_TYPE_
 export { makeFifos, attach, FIFO_ROOT, type TaskFifos, type AttachedIO } from './client/io';
 export { containerSpec, DEFAULT_CAPS, type SpecOptions, type ImageConfig as SpecImageConfig } from './client/spec';
 export { resolveImage, unpackImage, unpackLayers, chainIds, type UnpackResult } from './client/unpack';
+export { RemoteContentStore, RemoteImageStore } from './client/remoteStores';
 export { pullImage as pullWithClient, type PullOptions as ClientPullOptions, type PullResult as ClientPullResult } from './client/pull';
 export { ManagerError, GRPC_CODE, isManagerError, invalid, notFound, alreadyExists, precondition, type ManagerErrorCode } from './errors';
 export { GrpcServer, GrpcClient, fromStatus, NAMESPACE_HEADER, CLIENT_HEADER, type CallContext, type Handler, type CallObserver } from './api/grpc';

@@ -103,6 +103,13 @@ describe.skipIf(!ready)('strata-manager pulls from a registry', () => {
         expect(r.stderr).toMatch(/digest/);
         expect(other.ctr(['images', 'ls', '-q']).stdout.trim()).toBe('');
         expect(other.ctr(['content', 'ls', '-q']).stdout).not.toContain(big.layer.digest);
+        // The refused bytes are not kept as a resumable ingest (that would make every later
+        // pull fail the same way): once the bytes are right again, the same pull works.
+        expect(other.ctr(['content', 'active']).stdout).not.toContain(big.layer.digest);
+        proxy.corruptBlobs = false;
+        const again = await other.strataCtrAsync(['pull', '--mirror', `registry.k8s.io=http://${proxy.host}`, ref], { timeout: 60_000 });
+        expect(again.stderr).toBe('');
+        expect(again.status).toBe(0);
       } finally {
         other.stop();
       }

@@ -14,6 +14,9 @@ import type { Descriptor } from '../types';
 import type { ManagerClient } from './client';
 import { resolveImage, unpackLayers } from './unpack';
 
+/** How long a pull waits for another writer of the same blob ("ref ... locked"). */
+const LOCK_WAIT_MS = 5 * 60_000;
+
 export interface PullOptions {
   registry: RegistryClient;
   platform?: string;
@@ -48,14 +51,19 @@ export async function pullImage(c: ManagerClient, reference: string, o: PullOpti
         return;
       }
       let w;
-      try {
-        w = await c.content.writer(ref, desc.size, desc.digest);
-      } catch (e) {
-        if (e instanceof ManagerError && e.code === 'ALREADY_EXISTS') {
-          progress({ ref, status: 'exists', offset: desc.size, total: desc.size, digest: desc.digest });
-          return;
+      // Another pull fetching the same blob (an image sharing a layer) holds its ref: wait for
+      // it (bounded), then the blob is there.
+      for (const deadline = Date.now() + LOCK_WAIT_MS; !w; ) {
+        try {
+          w = await c.content.writer(ref, desc.size, desc.digest);
+        } catch (e) {
+          if (e instanceof ManagerError && e.code === 'ALREADY_EXISTS') {
+            progress({ ref, status: 'exists', offset: desc.size, total: desc.size, digest: desc.digest });
+            return;
+          }
+          if (!(e instanceof ManagerError && e.code === 'UNAVAILABLE' && /locked/.test(e.message)) || Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 100));
         }
-        throw e;
       }
       try {
         if (w.offset < desc.size) {
@@ -80,6 +88,13 @@ export async function pullImage(c: ManagerClient, reference: string, o: PullOpti
         // The store checks size and digest: a tampered or truncated blob is refused here.
         await w.commit(desc.size, desc.digest);
       } catch (e) {
+        if (e instanceof ManagerError && (e.code === 'DATA_LOSS' || (e.code === 'FAILED_PRECONDITION' && /unexpected commit (digest|size)/.test(e.message)))) {
+          // The bytes do not hash to the digest (or have the wrong size): keeping them as a resumable ingest would make
+          // every later pull fail the same way. Throw them away.
+          w.close();
+          await c.content.abort(ref).catch(() => {});
+          throw e;
+        }
         // Let the bytes already sent reach the store before we give up: the next pull resumes
         // from them (STAT reports the offset; the registry is asked for the rest with Range).
         await w.flush().catch(() => {});
