@@ -24,6 +24,7 @@ pkgs=(
   iproute2 procps psmisc util-linux
   containernetworking-plugins iptables  # CNI plugins (bridge, host-local, loopback, portmap) for strata-cri and strata-engine networks
   catatonit                 # the pause process of CRI pod sandboxes
+  golang-go golang-github-docker-spdystream-dev  # the CRI streaming tests check our SPDY against moby/spdystream (the Go library kubectl and the kubelet use)
   docker.io                 # dockerd (reference engine for the swap matrix, the strata CLI's tests, bench:engine; never started by setup)
   hyperfine time            # benchmarks
   jq curl                   # the tutorials read JSON and talk to the local registry

@@ -106,6 +106,9 @@ export function contentService(m: Manager): Record<string, Handler> {
             continue;
           }
           let res;
+          // The lease holds the blob before it exists (a GC between the commit and a later
+          // addResource would find it unreferenced and delete it).
+          if (lease) m.leases.addResource(ns, lease, { type: 'content', id: req.expected || w.digest() });
           try {
             res = await w.commit(req.total, req.expected, req.labels);
           } catch (e) {

@@ -36,12 +36,12 @@ export function diffService(m: Manager): Record<string, Handler> {
         });
         const res = await compare(r.left ?? [], r.right ?? [], { mediaType: r.mediaType || undefined, out });
         const labels = { ...(r.labels ?? {}), [LABEL_UNCOMPRESSED]: res.diffId };
+        if (lease) m.leases.addResource(ns, lease, { type: 'content', id: res.desc.digest }); // before it exists: see Content.Write
         try {
           await w.commit(res.desc.size, res.desc.digest, labels);
         } catch (e) {
           if ((e as { code?: string }).code !== 'ALREADY_EXISTS') throw e;
         }
-        if (lease) m.leases.addResource(ns, lease, { type: 'content', id: res.desc.digest });
         return { diff: { annotations: {}, ...res.desc } };
       } finally {
         await w.close();

@@ -17,27 +17,31 @@ export function snapshotsService(m: Manager): Record<string, Handler> {
   /** A snapshot created under a lease belongs to it until something references it. */
   const lease = (ctx: Parameters<Handler>[1], snapshotter: string, key: string) => {
     const l = leaseOf(ctx);
-    if (l) m.leases.addResource(nsOf(ctx), l, { type: `snapshots/${snapshotter || m.config.snapshotter}`, id: key });
+    if (l && key) m.leases.addResource(nsOf(ctx), l, { type: `snapshots/${snapshotter || m.config.snapshotter}`, id: key });
   };
   return {
     Prepare: async (r: { snapshotter: string; key: string; parent: string; labels: Record<string, string> }, ctx) => {
       const ns = nsOf(ctx);
-      const mounts = await sn(r.snapshotter).prepare(ns, r.key, r.parent, r.labels);
+      // Leased before it exists (as containerd does in one transaction): a GC running between
+      // the creation and the lease would otherwise see an unreferenced snapshot and remove it.
       lease(ctx, r.snapshotter, r.key);
+      const mounts = await sn(r.snapshotter).prepare(ns, r.key, r.parent, r.labels);
       publish(m, ns, '/snapshot/prepare', 'containerd.events.SnapshotPrepare', { key: r.key, parent: r.parent, snapshotter: r.snapshotter });
       return { mounts };
     },
     View: async (r: { snapshotter: string; key: string; parent: string; labels: Record<string, string> }, ctx) => {
       const ns = nsOf(ctx);
-      const mounts = await sn(r.snapshotter).view(ns, r.key, r.parent, r.labels);
+      // Leased before it exists (as containerd does in one transaction): a GC running between
+      // the creation and the lease would otherwise see an unreferenced snapshot and remove it.
       lease(ctx, r.snapshotter, r.key);
+      const mounts = await sn(r.snapshotter).view(ns, r.key, r.parent, r.labels);
       return { mounts };
     },
     Mounts: async (r: { snapshotter: string; key: string }, ctx) => ({ mounts: await sn(r.snapshotter).mounts(nsOf(ctx), r.key) }),
     Commit: async (r: { snapshotter: string; name: string; key: string; labels: Record<string, string> }, ctx) => {
       const ns = nsOf(ctx);
+      lease(ctx, r.snapshotter, r.name); // before it exists: see Prepare
       await sn(r.snapshotter).commit(ns, r.name, r.key, r.labels);
-      lease(ctx, r.snapshotter, r.name);
       publish(m, ns, '/snapshot/commit', 'containerd.events.SnapshotCommit', { key: r.key, name: r.name, snapshotter: r.snapshotter });
       return {};
     },
