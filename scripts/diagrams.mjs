@@ -24,8 +24,11 @@ await esbuild.build({
     loader: 'ts',
   },
   bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'error',
+  // CommonJS dependencies (grpc-js, reached through the CRI and engine state tables' imports)
+  // call require(): give the ESM bundle one.
+  banner: { js: "import { createRequire as __strataRequire } from 'node:module'; const require = __strataRequire(import.meta.url);" },
   // mermaid-cli and puppeteer load at run time from node_modules (only when rendering).
-  external: ['@mermaid-js/mermaid-cli', 'puppeteer', 'koffi'],
+  external: ['@mermaid-js/mermaid-cli', 'puppeteer', 'koffi', 'better-sqlite3'],
 });
 const gen = await import(`${out}?t=${Date.now()}`);
 process.exitCode = await gen.main(process.argv.slice(2), repo, gen.declared);

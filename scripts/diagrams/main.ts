@@ -15,6 +15,8 @@ import path from 'node:path';
 import { lifecycleMermaid } from '../../layers/runtime/src/lifecycleDiagram';
 import { shimProcessMermaid } from '../../layers/shim/src/taskStatesDiagram';
 import { managerLifecycleMermaid } from '../../layers/manager/src/lifecycleDiagram';
+import { containerStatesMermaid as criContainerMermaid, sandboxStatesMermaid } from '../../layers/cri/src/runtime/statesDiagram';
+import { containerStatesMermaid as engineContainerMermaid } from '../../layers/engine/src/statesDiagram';
 import type { LayerProtocols } from '../../layers/linux/src/trace/stack';
 import { architectureMermaid, packagesMermaid, type WorkspacePackage } from './architecture';
 import { cannotRecord, machineSignature, onPath, Recorder, RECORDINGS, traceShape, traceText } from './record';
@@ -49,6 +51,9 @@ export async function main(argv: string[], repo: string, declared: Record<string
   diagrams.set('runtime-lifecycle.mmd', lifecycleMermaid());
   diagrams.set('shim-process.mmd', shimProcessMermaid());
   diagrams.set('manager-container-task.mmd', managerLifecycleMermaid());
+  diagrams.set('cri-sandbox.mmd', sandboxStatesMermaid());
+  diagrams.set('cri-container.mmd', criContainerMermaid());
+  diagrams.set('engine-container.mmd', engineContainerMermaid());
   const workspace = workspacePackages(repo, declared);
   diagrams.set('architecture.mmd', architectureMermaid(workspace));
   diagrams.set('packages.mmd', packagesMermaid(workspace));
@@ -79,9 +84,9 @@ export async function main(argv: string[], repo: string, declared: Record<string
         for (let attempt = 1; attempt <= (check ? 3 : 1); attempt++) {
           await rec.record(recorder);
           fresh = recorder.take();
-          if (committed && traceShape(fresh) === traceShape(committed)) break;
+          if (committed && traceShape(fresh, rec.unordered) === traceShape(committed, rec.unordered)) break;
         }
-        if (!committed || traceShape(fresh) !== traceShape(committed)) {
+        if (!committed || traceShape(fresh, rec.unordered) !== traceShape(committed, rec.unordered)) {
           if (check) problems.push(`diagrams/traces/${rec.name}.jsonl differs from a fresh recording: run npm run diagrams\n${firstDifference(committed ?? [], fresh)}`);
           else {
             fs.mkdirSync(tracesDir, { recursive: true });

@@ -26,6 +26,12 @@ export interface Recording {
   /** Programs the run needs on PATH (the recording is skipped without them). */
   needs: string[];
   record: (r: Recorder) => Promise<void>;
+  /**
+   * Strata programs whose calls are compared as a multiset rather than in order: servers that
+   * handle several requests at once (the engine serves the CLI's create, attach, wait and start
+   * on parallel connections, so its calls to the manager interleave differently from run to run).
+   */
+  unordered?: string[];
 }
 
 export const RECORDINGS: Recording[] = [
@@ -35,6 +41,27 @@ export const RECORDINGS: Recording[] = [
   { name: 'manager-shim-runtime', title: 'strata-ctr run --rm: strata-manager, containerd-shim-strata-v2, strata-runtime (the whole Strata stack below the CLI)', needs: ['strata-manager', 'strata-ctr', 'containerd-shim-strata-v2', 'strata-runtime'], record: (r) => r.managerRun({ runtime: 'io.containerd.strata.v2' }) },
   { name: 'manager-runcshim-runc', title: 'ctr run --rm against strata-manager with containerd-shim-runc-v2 and runc (only the manager is Strata)', needs: ['strata-manager', 'ctr', 'containerd-shim-runc-v2', 'runc'], record: (r) => r.managerRun({ runtime: 'io.containerd.runc.v2', client: 'ctr' }) },
   { name: 'containerd-runcshim-runtime', title: 'ctr run --rm --runc-binary strata-runtime: the real containerd-shim-runc-v2 drives strata-runtime', needs: ['containerd', 'ctr', 'containerd-shim-runc-v2', 'strata-runtime'], record: (r) => r.ctrRun({ runcBinary: 'strata-runtime' }) },
+  {
+    name: 'engine-manager-shim-runtime',
+    title: 'strata run --rm: strata CLI, strata-engine, strata-manager, containerd-shim-strata-v2, strata-runtime (the whole Strata stack)',
+    needs: ['strata', 'strata-engine', 'strata-manager', 'containerd-shim-strata-v2', 'strata-runtime'],
+    unordered: ['strata-engine', 'strata-manager'],
+    record: (r) => r.engineRun({ client: 'strata', manager: 'strata-manager', runtime: 'io.containerd.strata.v2' }),
+  },
+  {
+    name: 'docker-engine-containerd-runcshim',
+    title: 'docker run --rm: the real docker CLI, strata-engine, the real containerd and containerd-shim-runc-v2 with runc (only the engine is Strata)',
+    needs: ['docker', 'strata-engine', 'containerd', 'containerd-shim-runc-v2', 'runc'],
+    unordered: ['strata-engine'],
+    record: (r) => r.engineRun({ client: 'docker', manager: 'containerd', runtime: 'io.containerd.runc.v2' }),
+  },
+  {
+    name: 'cri-pod-start',
+    title: 'a CRI pod start (runp, create, start) by strata-crictl: strata-cri, strata-manager, containerd-shim-strata-v2, strata-runtime',
+    needs: ['strata-crictl', 'strata-cri', 'strata-manager', 'containerd-shim-strata-v2', 'strata-runtime'],
+    unordered: ['strata-cri', 'strata-manager'],
+    record: (r) => r.criPodStart(),
+  },
 ];
 
 export const onPath = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
@@ -149,6 +176,129 @@ export class Recorder {
     return spawnSync('ctr', ['-a', this.managerSock, '-n', NAMESPACE, ...args], { env: this.env(), encoding: 'utf8', timeout, killSignal: 'SIGKILL' });
   }
 
+  /** A private strata-engine on the private manager (or containerd), traced; returns its socket. */
+  private startEngine(o: { manager: 'strata-manager' | 'containerd'; runtime: string }): string {
+    const sock = path.join(this.dir, 'engine.sock');
+    const key = `${o.manager} ${o.runtime}`;
+    if (this.engine && this.engineKey === key) return sock;
+    if (this.engine) {
+      // another configuration: a fresh engine (its own data root) on the other manager
+      this.engine.kill('SIGTERM');
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && this.engine.exitCode === null && this.engine.signalCode === null) nap(50);
+      fs.rmSync(`${this.dir}/engine-data`, { recursive: true, force: true });
+    }
+    this.engineKey = key;
+    const managerSock = o.manager === 'containerd' ? (this.startContainerd(), this.sock) : (this.startManager(), this.managerSock);
+    const log = fs.openSync(path.join(this.dir, 'engine.log'), 'a');
+    // The manager namespace of the other recordings: the image is already there under its name.
+    this.engine = spawn('strata-engine', ['-H', `unix://${sock}`, '--data-root', `${this.dir}/engine-data`, '--exec-root', `${this.dir}/engine-exec`, '--pidfile', `${this.dir}/engine.pid`, '--containerd', managerSock, '--containerd-namespace', NAMESPACE, '--bridge', 'none', '--iptables=false', '--default-runtime', o.runtime], { env: this.env(), stdio: ['ignore', 'ignore', log] });
+    const end = Date.now() + 30_000;
+    // Ready when it answers and its start-up work (the default image's preload) is done.
+    while (!/busybox/.test(spawnSync('docker', ['-H', `unix://${sock}`, 'images'], { encoding: 'utf8', env: this.env({ HOME: this.dir }), timeout: 10_000 }).stdout ?? '')) {
+      if (Date.now() > end) throw new Error(`strata-engine did not start: ${fs.readFileSync(path.join(this.dir, 'engine.log'), 'utf8').slice(-2000)}`);
+      nap(200);
+    }
+    fs.writeFileSync(this.traceFile, '');
+    return sock;
+  }
+
+  private engine?: ChildProcess;
+  private engineKey = '';
+
+  /**
+   * `strata run --rm` (or the real `docker run --rm`) through a private strata-engine. The client
+   * line is the recorder's (the span of the client process) unless the client traces itself. The
+   * engine names containers by random 64-hex ids: they become <id 1>, <id 2>... in order.
+   */
+  async engineRun(o: { client: 'strata' | 'docker'; manager: 'strata-manager' | 'containerd'; runtime: string }): Promise<void> {
+    const sock = this.startEngine(o);
+    const args = ['run', '--rm', '--network', 'none', '--name', 'demo'];
+    const start = Date.now();
+    const r = spawnSync(o.client, ['-H', `unix://${sock}`, ...args, IMAGE_REF, ...COMMAND], { env: this.env({ HOME: this.dir, STRATA_NO_AUTOSTART: '1' }), encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+    const end = Date.now();
+    if (r.status !== 3) throw new Error(`${o.client} run exited ${r.status} (expected 3): ${r.stderr}`);
+    if (o.manager === 'containerd') this.waitForShims();
+    else this.waitForShimsBelow(this.dir);
+    const text = fs.readFileSync(this.traceFile, 'utf8');
+    if (!text.split('\n').some((l) => l.includes(`"from":"${o.client}"`))) {
+      const line = { ts: start, end, layer: 'client', from: o.client, to: 'strata-engine', protocol: 'docker-api', op: `${o.client} ${args.join(' ')}`, ids: { container: 'demo' }, result: 'ok', detail: `exit status ${r.status}` };
+      fs.appendFileSync(this.traceFile, `${JSON.stringify(line)}\n`);
+    }
+    numberHexIds(this.traceFile);
+  }
+
+  /**
+   * A pod started the way the kubelet does it, with strata-crictl: runp (the sandbox: pause
+   * container, network namespace, CNI), create and start of a container that prints and exits,
+   * then stopp and rmp. A private strata-cri on the private manager, with its own CNI config (one
+   * bridge network on a fixed private subnet, so the calls are the same every time).
+   */
+  async criPodStart(): Promise<void> {
+    // A check records up to three times: each time a fresh strata-cri (own root) on a fresh network.
+    this.stopCri();
+    this.startManager();
+    const imp = spawnSync('ctr', ['-a', this.managerSock, '-n', 'k8s.io', 'images', 'import', BUSYBOX_IMAGE], { env: { ...this.env(), STRATA_TRACE: '' }, encoding: 'utf8', timeout: 60_000 });
+    if (imp.status !== 0) throw new Error(`ctr images import (k8s.io) failed: ${imp.stderr}`);
+    const conf = path.join(this.dir, 'cni');
+    fs.mkdirSync(conf, { recursive: true });
+    fs.writeFileSync(
+      path.join(conf, '10-diagrams.conflist'),
+      JSON.stringify({ cniVersion: '1.0.0', name: 'strata-diagrams', plugins: [{ type: 'bridge', bridge: 'strata-dg0', isGateway: true, ipMasq: false, ipam: { type: 'host-local', ranges: [[{ subnet: '10.253.77.0/24' }]], dataDir: path.join(this.dir, 'cni-ipam') } }] }),
+    );
+    const sock = path.join(this.dir, 'cri.sock');
+    const log = fs.openSync(path.join(this.dir, 'cri.log'), 'a');
+    this.cri = spawn('strata-cri', ['--listen', sock, '--root', `${this.dir}/cri-root`, '--runroot', `${this.dir}/cri-run`, '--manager-address', this.managerSock, '--cni-conf-dir', conf, '--cni-bin-dir', '/usr/lib/cni', '--registry-offline', '--pause-image', IMAGE_REF], { env: this.env(), stdio: ['ignore', 'ignore', log] });
+    const crictl = (args: string[]) => spawnSync('strata-crictl', ['-r', `unix://${sock}`, '--timeout', '60s', ...args], { env: this.env(), encoding: 'utf8', timeout: 90_000, killSignal: 'SIGKILL' });
+    const end = Date.now() + 30_000;
+    while (crictl(['version']).status !== 0) {
+      if (Date.now() > end) throw new Error(`strata-cri did not start: ${fs.readFileSync(path.join(this.dir, 'cri.log'), 'utf8').slice(-2000)}`);
+      nap(200);
+    }
+    fs.writeFileSync(path.join(this.dir, 'pod.json'), JSON.stringify({ metadata: { name: 'demo-pod', namespace: 'default', uid: 'diagrams-pod-1', attempt: 0 }, hostname: 'demo-pod', log_directory: path.join(this.dir, 'pod-logs'), linux: {} }));
+    fs.writeFileSync(path.join(this.dir, 'container.json'), JSON.stringify({ metadata: { name: 'demo' }, image: { image: IMAGE_REF }, command: COMMAND, log_path: 'demo.log', linux: {} }));
+    fs.writeFileSync(this.traceFile, '');
+    const pod = crictl(['runp', path.join(this.dir, 'pod.json')]);
+    if (pod.status !== 0) throw new Error(`strata-crictl runp failed: ${pod.stderr}`);
+    const podId = pod.stdout.trim();
+    const ctr = crictl(['create', podId, path.join(this.dir, 'container.json'), path.join(this.dir, 'pod.json')]);
+    if (ctr.status !== 0) throw new Error(`strata-crictl create failed: ${ctr.stderr}`);
+    const id = ctr.stdout.trim();
+    if (crictl(['start', id]).status !== 0) throw new Error('strata-crictl start failed');
+    const until = Date.now() + 30_000;
+    while (!/Exited/.test(crictl(['ps', '-a', '--id', id]).stdout ?? '') && Date.now() < until) nap(200);
+    crictl(['stopp', podId]);
+    crictl(['rmp', podId]);
+    this.waitForShimsBelow(this.dir);
+    // Only the calls that start the pod, and the container's exit: runp .. start, plus what the
+    // daemons did meanwhile; the polling `ps` and the teardown are left out of the picture.
+    const kept = fs
+      .readFileSync(this.traceFile, 'utf8')
+      .split('\n')
+      .filter((l) => l && !/"op":"RuntimeService\.(ListContainers|StopPodSandbox|RemovePodSandbox)"/.test(l));
+    fs.writeFileSync(this.traceFile, `${kept.join('\n')}\n`);
+    numberHexIds(this.traceFile);
+  }
+
+  private cri?: ChildProcess;
+
+  private stopCri(): void {
+    if (!this.cri) return;
+    this.cri.kill('SIGTERM');
+    const end = Date.now() + 10_000;
+    while (Date.now() < end && this.cri.exitCode === null && this.cri.signalCode === null) nap(50);
+    if (this.cri.exitCode === null && this.cri.signalCode === null) this.cri.kill('SIGKILL');
+    this.cri = undefined;
+    for (const d of ['cri-root', 'cri-run', 'cni', 'cni-ipam', 'pod-logs']) fs.rmSync(path.join(this.dir, d), { recursive: true, force: true });
+    spawnSync('ip', ['link', 'del', 'strata-dg0'], { stdio: 'ignore' });
+  }
+
+  /** Shims of our private manager (their command lines name its socket below our dir). */
+  private waitForShimsBelow(dir: string): void {
+    const end = Date.now() + 15_000;
+    while (Date.now() < end && shimsOf(dir, '').length) nap(50);
+  }
+
   /**
    * `strata-ctr run --rm` (or the real `ctr run --rm`) through a private strata-manager. The client
    * is not instrumented: the recorder writes its line (the span of the client process).
@@ -179,6 +329,14 @@ export class Recorder {
   }
 
   close(): void {
+    this.stopCri();
+    for (const d of [this.engine]) {
+      if (!d) continue;
+      d.kill('SIGTERM');
+      const end = Date.now() + 10_000;
+      while (Date.now() < end && d.exitCode === null && d.signalCode === null) nap(50);
+    }
+    spawnSync('ip', ['link', 'del', 'strata-dg0'], { stdio: 'ignore' });
     if (this.manager) {
       this.manager.kill('SIGTERM');
       const end = Date.now() + 5_000;
@@ -198,6 +356,19 @@ export class Recorder {
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Random 64-hex ids (engine containers, CRI pods and containers) -> <id 1>, <id 2>... by first appearance. */
+function numberHexIds(file: string): void {
+  const text = fs.readFileSync(file, 'utf8');
+  const seen = new Map<string, string>();
+  const out = text.replace(/[0-9a-f]{64}/g, (h) => {
+    if (!seen.has(h)) seen.set(h, `<id ${seen.size + 1}>`);
+    return seen.get(h)!;
+  });
+  // short forms (12 hex: docker's and crictl's truncated ids) of the same ids
+  const short = [...seen].reduce((acc, [h, n]) => acc.split(h.slice(0, 12)).join(n), out);
+  fs.writeFileSync(file, short);
 }
 
 function tryRmdir(dir: string): void {
@@ -283,10 +454,10 @@ export function normaliseTrace(records: readonly TraceRecord[], replace: [string
  * order; those "lanes" are compared in order. Calls made by real programs (containerd, ctr,
  * containerd-shim-runc-v2), whose concurrency is theirs, are compared as a multiset.
  */
-export function traceShape(records: readonly TraceRecord[]): string {
+export function traceShape(records: readonly TraceRecord[], unordered: readonly string[] = []): string {
   const lanes = new Map<string, string[]>();
   for (const r of orderRecords(records)) {
-    const ordered = isStrata(r.from);
+    const ordered = isStrata(r.from) && !unordered.includes(r.from);
     const lane = ordered ? `${r.from} (${r.by ?? 'itself'}) ${r.protocol}, in order:` : `${r.from} ${r.protocol}, in any order:`;
     if (!lanes.has(lane)) lanes.set(lane, []);
     lanes.get(lane)!.push(`  ${JSON.stringify([r.to, r.op, r.ids, r.result, r.detail ?? '', r.count ?? 1, r.by ?? ''])}`);

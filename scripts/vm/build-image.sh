@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the Debian 12 guest that runs Strata's cgroup v2 tests under qemu (see README.md here):
-# debootstrap (minbase + kernel + runc/crun), no systemd (scripts/vm/guest-init.sh is PID 1),
+# debootstrap (minbase + kernel + runc/crun + criu/containerd for the checkpoint tests), no systemd (scripts/vm/guest-init.sh is PID 1),
 # kernel and initrd copied out, the tree packed into an ext4 image by `mkfs.ext4 -d` (no loop
 # device). Output in ${STRATA_VM_DIR:-/var/cache/strata/vm}: vmlinuz, initrd.img, rootfs.img, stamp.
 # Idempotent: skips when the stamp matches this script's inputs; --force rebuilds.
@@ -19,7 +19,7 @@ done
 
 # Everything that ends up in the image: a change to any of it means a rebuild.
 suite=bookworm
-include=linux-image-amd64,kmod,busybox-static,runc,crun,procps,iproute2
+include=linux-image-amd64,kmod,busybox-static,runc,crun,procps,iproute2,criu,iptables,containerd
 key=$( { echo "$suite $include"; cat "$here/guest-init.sh" "$0"; } | sha256sum | cut -c1-16)
 if [ "$force" = 0 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$key" ] &&
    [ -f "$out/rootfs.img" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ]; then

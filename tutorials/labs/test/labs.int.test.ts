@@ -46,6 +46,13 @@ describe.skipIf(!isRoot || !fs.existsSync(bin))('strata lab', () => {
     for (const l of LABS) expect(r.stdout).toMatch(new RegExp(`^${l.id}\\s+${l.minutes}\\s+-\\s+${l.title.replace(/[()]/g, '.')}$`, 'm'));
   });
 
+  it('is reached as `strata lab` (a CLI plugin, as docker runs docker-buildx)', () => {
+    const strata = path.join(repo, 'layers/engine/dist/strata.mjs');
+    const r = spawnSync(process.execPath, [strata, 'lab', 'list'], { encoding: 'utf8', env, timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(lab('list').stdout);
+  });
+
   it('refuses unknown labs and commands with exit status 2', () => {
     expect(lab('check', '99')).toMatchObject({ status: 2, stderr: expect.stringMatching(/no lab "99"/) });
     expect(lab('frobnicate', '1')).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) });

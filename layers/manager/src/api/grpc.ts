@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decode, encode, type MethodSpec, type ServiceSpec } from '@strata/shim/proto';
 import { GRPC_CODE, ManagerError, type ManagerErrorCode } from '../errors';
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** The metadata key containerd's clients put the namespace in. */
 export const NAMESPACE_HEADER = 'containerd-namespace';
@@ -196,6 +197,22 @@ function adapt(m: MethodSpec, h: Handler, path: string, observe: CallObserver = 
   };
 }
 
+/**
+ * Metadata for the calls made inside one asynchronous operation (what a Go client carries in its
+ * context.Context, e.g. containerd-lease): kept per async context, never on the shared client, so
+ * that two operations running at once on one client (20 pods started together) cannot see, use or
+ * delete each other's lease.
+ */
+const callMetadata = new AsyncLocalStorage<Record<string, string>>();
+
+/** Run fn with these headers added to every call it makes (nested calls add to the outer ones). */
+export function withCallMetadata<T>(md: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  return callMetadata.run({ ...(callMetadata.getStore() ?? {}), ...md }, fn);
+}
+
+/** A header of the current operation's call metadata (see withCallMetadata). */
+export const currentCallMetadata = (key: string): string | undefined => callMetadata.getStore()?.[key];
+
 const WINDOW = 16 << 20;
 
 export class GrpcServer {
@@ -304,7 +321,7 @@ export class GrpcClient {
     });
   }
 
-  /** Sent with every call (e.g. containerd-lease while a pull holds a lease). */
+  /** Sent with every call of this client. */
   readonly metadata: Record<string, string> = {};
 
   private meta(ns?: string): grpc.Metadata {
@@ -313,6 +330,7 @@ export class GrpcClient {
     if (n) md.set(NAMESPACE_HEADER, n);
     md.set(CLIENT_HEADER, CLIENT_NAME);
     for (const [k, v] of Object.entries(this.metadata)) md.set(k, v);
+    for (const [k, v] of Object.entries(callMetadata.getStore() ?? {})) md.set(k, v);
     return md;
   }
 

@@ -2,13 +2,16 @@
 // what containerd's Go client library is to ctr and dockerd: typed calls per service, plus the
 // client-side halves of pull (fetch into the content store), unpack (diff + snapshots) and run.
 import crypto from 'node:crypto';
-import { GrpcClient, type DuplexCall } from '../api/grpc';
+import { currentCallMetadata, GrpcClient, withCallMetadata, type DuplexCall } from '../api/grpc';
 import * as api from '../api/protos';
 import { ManagerError } from '../errors';
 import type { Descriptor, Mount } from '../types';
 
 export const LEASE_HEADER = 'containerd-lease';
 export const DEFAULT_ADDRESS = '/run/strata-manager/strata-manager.sock';
+
+/** The lease of the current operation (inside withLease), if any. */
+export const currentLease = (): string | undefined => currentCallMetadata(LEASE_HEADER);
 
 export class ManagerClient {
   readonly grpc: GrpcClient;
@@ -45,16 +48,20 @@ export class ManagerClient {
   }
 
   // --- leases: hold what a multi-step operation creates until it is referenced ------------------
+  /**
+   * Run fn under a new lease (or the one of an enclosing withLease): everything its calls create
+   * is held by the lease until fn is done. The lease travels with the async operation
+   * (withCallMetadata), as containerd's client carries it in a context: concurrent operations on
+   * one client each have their own.
+   */
   async withLease<T>(fn: () => Promise<T>, expireMinutes = 60): Promise<T> {
-    if (this.grpc.metadata[LEASE_HEADER]) return fn();
+    if (currentLease()) return fn();
     const id = `strata-ctr-${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
     const expire = new Date(Date.now() + expireMinutes * 60_000).toISOString();
     await this.call(api.LEASES_SERVICE, 'Create', { id, labels: { 'containerd.io/gc.expire': expire } });
-    this.grpc.metadata[LEASE_HEADER] = id;
     try {
-      return await fn();
+      return await withCallMetadata({ [LEASE_HEADER]: id }, fn);
     } finally {
-      delete this.grpc.metadata[LEASE_HEADER];
       await this.call(api.LEASES_SERVICE, 'Delete', { id }).catch(() => {});
     }
   }

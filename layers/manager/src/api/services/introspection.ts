@@ -4,10 +4,12 @@ import { parseFilters, recordAdaptor } from '../../filters';
 import type { Manager } from './context';
 
 /** What strata-manager is made of, named like containerd's plugins so `ctr plugins ls` reads familiarly. */
-export function plugins(m: Manager): { type: string; id: string; requires: string[] }[] {
+export function plugins(m: Manager): { type: string; id: string; requires: string[]; exports?: Record<string, string> }[] {
   return [
     { type: 'io.containerd.content.v1', id: 'content', requires: [] },
-    ...Object.keys(m.snapshotters).map((id) => ({ type: 'io.containerd.snapshotter.v1', id, requires: [] })),
+    // Snapshotters export their root directory, as containerd's do: a CRI's ImageFsInfo reports
+    // the file system it lives on.
+    ...Object.keys(m.snapshotters).map((id) => ({ type: 'io.containerd.snapshotter.v1', id, requires: [], exports: { root: m.paths.snapshots(id) } })),
     { type: 'io.containerd.metadata.v1', id: 'sqlite', requires: ['io.containerd.content.v1', 'io.containerd.snapshotter.v1'] },
     { type: 'io.containerd.differ.v1', id: 'walking', requires: ['io.containerd.metadata.v1'] },
     { type: 'io.containerd.gc.v1', id: 'scheduler', requires: ['io.containerd.metadata.v1'] },
@@ -25,7 +27,7 @@ export function introspectionService(m: Manager): Record<string, Handler> {
       return {
         plugins: plugins(m)
           .filter((p) => f(recordAdaptor({ type: p.type, id: p.id })))
-          .map((p) => ({ ...p, platforms: [{ os: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch }], exports: {}, capabilities: [] })),
+          .map((p) => ({ ...p, platforms: [{ os: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch }], exports: p.exports ?? {}, capabilities: [] })),
       };
     },
     Server: () => ({ uuid: m.uuid }),
