@@ -35,8 +35,19 @@ fi
 if [ "$(id -u)" = 0 ] && [ -z "${STRATA_SKIP_CONFORMANCE:-}" ]; then
   bash spec-tests/scripts/conformance-ci.sh || status=1
 fi
-# The closing lines: the tutorials' totals, then the test runner's (conformance results are in the
-# tables above).
+# The swap matrix (scripts/swap-matrix.mjs): one workload through every combination of Strata's
+# and the real component at each interface; one timed run each here (~3 minutes).
+swap_summary="swap-matrix: skipped"
+if [ "$(id -u)" = 0 ] && [ -z "${STRATA_SKIP_SWAP_MATRIX:-}" ]; then
+  swap_log=$(mktemp /tmp/strata-swap.XXXXXX.log)
+  timeout 900 node scripts/swap-matrix.mjs --runs 1 2>&1 | tee "$swap_log" || status=1
+  swap_summary=$(grep '^swap-matrix: ' "$swap_log" | tail -n 1)
+  [ -n "$swap_summary" ] || swap_summary="swap-matrix: did not finish"
+  rm -f "$swap_log"
+fi
+# The closing lines: the swap matrix's, the tutorials' totals, then the test runner's (conformance
+# results are in the tables above).
+echo "$swap_summary"
 echo "$tutorials_summary"
 echo "$summary"
 exit $status

@@ -29,7 +29,8 @@ export interface Recording {
   /**
    * Strata programs whose calls are compared as a multiset rather than in order: servers that
    * handle several requests at once (the engine serves the CLI's create, attach, wait and start
-   * on parallel connections, so its calls to the manager interleave differently from run to run).
+   * on parallel connections; the manager serves a client's Wait and Start at once), so their calls
+   * below interleave differently from run to run, more so on a loaded machine.
    */
   unordered?: string[];
 }
@@ -38,8 +39,8 @@ export const RECORDINGS: Recording[] = [
   { name: 'runtime-run', title: 'strata-runtime run, started from a shell', needs: ['strata-runtime'], record: (r) => r.runtimeRun() },
   { name: 'containerd-shim-runtime', title: 'ctr run --rm: containerd, containerd-shim-strata-v2, strata-runtime', needs: ['containerd', 'ctr', 'containerd-shim-strata-v2', 'strata-runtime'], record: (r) => r.ctrRun({ runtime: 'io.containerd.strata.v2' }) },
   { name: 'containerd-shim-runc', title: 'ctr run --rm: containerd, containerd-shim-strata-v2, runc (the engine swapped)', needs: ['containerd', 'ctr', 'containerd-shim-strata-v2', 'runc'], record: (r) => r.ctrRun({ runtime: 'io.containerd.strata.v2', engine: 'runc' }) },
-  { name: 'manager-shim-runtime', title: 'strata-ctr run --rm: strata-manager, containerd-shim-strata-v2, strata-runtime (the whole Strata stack below the CLI)', needs: ['strata-manager', 'strata-ctr', 'containerd-shim-strata-v2', 'strata-runtime'], record: (r) => r.managerRun({ runtime: 'io.containerd.strata.v2' }) },
-  { name: 'manager-runcshim-runc', title: 'ctr run --rm against strata-manager with containerd-shim-runc-v2 and runc (only the manager is Strata)', needs: ['strata-manager', 'ctr', 'containerd-shim-runc-v2', 'runc'], record: (r) => r.managerRun({ runtime: 'io.containerd.runc.v2', client: 'ctr' }) },
+  { name: 'manager-shim-runtime', title: 'strata-ctr run --rm: strata-manager, containerd-shim-strata-v2, strata-runtime (the whole Strata stack below the CLI)', needs: ['strata-manager', 'strata-ctr', 'containerd-shim-strata-v2', 'strata-runtime'], unordered: ['strata-manager'], record: (r) => r.managerRun({ runtime: 'io.containerd.strata.v2' }) },
+  { name: 'manager-runcshim-runc', title: 'ctr run --rm against strata-manager with containerd-shim-runc-v2 and runc (only the manager is Strata)', needs: ['strata-manager', 'ctr', 'containerd-shim-runc-v2', 'runc'], unordered: ['strata-manager'], record: (r) => r.managerRun({ runtime: 'io.containerd.runc.v2', client: 'ctr' }) },
   { name: 'containerd-runcshim-runtime', title: 'ctr run --rm --runc-binary strata-runtime: the real containerd-shim-runc-v2 drives strata-runtime', needs: ['containerd', 'ctr', 'containerd-shim-runc-v2', 'strata-runtime'], record: (r) => r.ctrRun({ runcBinary: 'strata-runtime' }) },
   {
     name: 'engine-manager-shim-runtime',
@@ -267,15 +268,17 @@ export class Recorder {
     if (crictl(['start', id]).status !== 0) throw new Error('strata-crictl start failed');
     const until = Date.now() + 30_000;
     while (!/Exited/.test(crictl(['ps', '-a', '--id', id]).stdout ?? '') && Date.now() < until) nap(200);
+    const teardown = Date.now(); // trace times are epoch ms
     crictl(['stopp', podId]);
     crictl(['rmp', podId]);
     this.waitForShimsBelow(this.dir);
-    // Only the calls that start the pod, and the container's exit: runp .. start, plus what the
-    // daemons did meanwhile; the polling `ps` and the teardown are left out of the picture.
+    // Only the pod's start and the container's run: runp, create, start and what the daemons did
+    // meanwhile. The polling `ps` (a varying number of calls) and the teardown stay out.
     const kept = fs
       .readFileSync(this.traceFile, 'utf8')
       .split('\n')
-      .filter((l) => l && !/"op":"RuntimeService\.(ListContainers|StopPodSandbox|RemovePodSandbox)"/.test(l));
+      .filter((l) => l && !/"op":"RuntimeService\.(ListContainers|ListPodSandbox)"/.test(l))
+      .filter((l) => (JSON.parse(l) as { ts: number }).ts < teardown);
     fs.writeFileSync(this.traceFile, `${kept.join('\n')}\n`);
     numberHexIds(this.traceFile);
   }
@@ -368,7 +371,9 @@ function numberHexIds(file: string): void {
   });
   // short forms (12 hex: docker's and crictl's truncated ids) of the same ids
   const short = [...seen].reduce((acc, [h, n]) => acc.split(h.slice(0, 12)).join(n), out);
-  fs.writeFileSync(file, short);
+  // a longer random name that began with one (the CRI's netns: cni-strata-<76 hex>): the rest goes
+  // and process ids in /proc paths (a container joins the pause process's namespaces by them)
+  fs.writeFileSync(file, short.replace(/(<id \d+>)[0-9a-f]+/g, '$1').replace(/\/proc\/\d+\//g, '/proc/<pid>/'));
 }
 
 function tryRmdir(dir: string): void {

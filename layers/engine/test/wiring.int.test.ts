@@ -2,6 +2,7 @@
 // container (--add-runtime, --default-runtime, docker run --runtime), container names and the
 // embedded DNS server of user-defined networks, `docker build -t` over an existing tag, and volume
 // users forgotten when their containers are gone after an engine restart.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,19 @@ describe.skipIf(!isRoot || !haveDocker || !fs.existsSync(IMAGE_TAR) || !fs.exist
     expect(bad.stderr).toContain('Unknown runtime specified nope');
     expect(d('ps', '-aq').stdout.trim()).toBe(''); // nothing was created
   }, 120_000);
+
+  it('run --rm of a command that cannot start: exit 127, and the container is removed (the CLI waits for that)', () => {
+    const r = e.docker(['run', '--rm', '--network', 'none', 'busybox', 'no-such-command-here']);
+    expect(r.status).toBe(127);
+    expect(r.stderr).toMatch(/no-such-command-here/);
+    expect(d('ps', '-aq').stdout.trim()).toBe('');
+  }, 60_000);
+
+  it('run -t: the terminal size is there before the process runs', () => {
+    // script(1) gives docker a terminal; stty sets its size, which docker sends as ConsoleSize
+    const r = spawnSync('script', ['-qc', 'stty rows 33 cols 101; docker run --rm -t --network none busybox stty size', '/dev/null'], { env: e.env(), encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout.replace(/\r/g, '')).toContain('33 101');
+  }, 60_000);
 
   it('user-defined network: inspect names the container; resolv.conf names the network DNS server', () => {
     const net = `wiring-${process.pid}`;

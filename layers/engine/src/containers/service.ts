@@ -319,6 +319,10 @@ export class ContainerService {
       });
       await this.client.tasks.create({ containerId: id, rootfs: mounts, stdin: fifos.stdin, stdout: fifos.stdout, stderr: fifos.stderr, terminal: !!c.Config.Tty });
       cleanup.push(() => this.client.tasks.delete(id));
+      // The terminal's size before the process runs (`docker run -it busybox stty size` must see
+      // it): the pty exists from Create on.
+      const con = c.HostConfig.ConsoleSize;
+      if (c.Config.Tty && con && con[0] && con[1]) await this.client.tasks.resize(id, con[1], con[0]).catch(() => {});
       io.opened();
       const waited = this.client.tasks.wait(id);
       waited.catch(() => {});
@@ -331,8 +335,6 @@ export class ContainerService {
         io.endStdin();
         await this.client.tasks.closeIO(id).catch(() => {});
       }
-      const con = c.HostConfig.ConsoleSize;
-      if (c.Config.Tty && con && con[0] && con[1]) await this.client.tasks.resize(id, con[1], con[0]).catch(() => {});
       this.adopt(c, io, log, waited);
       c.State.Pid = pid;
       this.noteCgroup(id, pid);
@@ -350,6 +352,9 @@ export class ContainerService {
       else if (/permission denied/i.test(c.State.Error)) c.State.ExitCode = 126;
       else c.State.ExitCode = 128;
       this.store.save(c);
+      // `docker run --rm` of a command that cannot start: dockerd removes the container, and the
+      // CLI waits for exactly that (wait?condition=removed) before it prints the error.
+      if (c.HostConfig.AutoRemove) await this.removeLocked(c, { volumes: true, collected: true }).catch((err) => this.o.log('warn', 'auto-remove after a failed start', { id, err: String(err) }));
       if (e instanceof ManagerError) throw new EngineError(e.code === 'NOT_FOUND' || e.code === 'INVALID_ARGUMENT' ? 'invalid' : 'system', `failed to create task for container: ${e.message}`);
       throw e;
     }
