@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { DockerfileError, parseDockerfile, targetStage } from '../src/build/dockerfile/parse';
 import { expandWord, expandWords, rawWords } from '../src/build/dockerfile/words';
-import { isIgnored, parseDockerignore } from '../src/build/context';
+import { isExcluded, parseDockerignore } from '../src/build/dockerignore';
 
 const vars: Record<string, string> = { A: 'alpha', EMPTY: '', SP: 'x y' };
 const lookup = (n: string) => vars[n];
@@ -98,11 +98,11 @@ describe('substitution', () => {
 describe('.dockerignore', () => {
   it('matches like the docker CLI, with exceptions and **', () => {
     const p = parseDockerignore('# comment\n*.log\n!keep.log\nbuild/\n**/tmp\n');
-    expect(isIgnored(p, 'a.log')).toBe(true);
-    expect(isIgnored(p, 'keep.log')).toBe(false);
-    expect(isIgnored(p, 'sub/a.log')).toBe(false); // * does not cross /
-    expect(isIgnored(p, 'build/x/y')).toBe(true);
-    expect(isIgnored(p, 'deep/er/tmp/f')).toBe(true);
-    expect(isIgnored(p, 'src/main.c')).toBe(false);
+    expect(isExcluded('a.log', p)).toBe(true);
+    expect(isExcluded('keep.log', p)).toBe(false);
+    expect(isExcluded('sub/a.log', p)).toBe(false); // * does not cross /
+    expect(isExcluded('build/x/y', p)).toBe(true);
+    expect(isExcluded('deep/er/tmp/f', p)).toBe(true);
+    expect(isExcluded('src/main.c', p)).toBe(false);
   });
 });

@@ -20,7 +20,7 @@ function frame(stream: number, payload: Buffer): Buffer {
 }
 import { canonicalRef, parseImageRef, splitForPull } from '../src/cli/strata/reference';
 import { buildCreateBody, parseEnv, parsePublish, parseVolume } from '../src/cli/strata/containerConfig';
-import { isExcluded, parseDockerignore } from '../src/cli/strata/dockerignore';
+import { isExcluded, parseDockerignore } from '../src/build/dockerignore';
 import { TarWriter, extractTar, readTar } from '../src/cli/strata/tar';
 import { compareVersions, parseHost } from '../src/cli/strata/client';
 import { containerRow, displayPorts, ellipsis } from '../src/cli/strata/commands/containers';

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { archive } from '@strata/manager';
 import { DockerfileError } from './dockerfile/lines';
 import { resolveInRoot } from './rootfs';
+import { isExcluded, parseDockerignore } from './dockerignore';
 
 export class ContextError extends Error {
   readonly status = 400;
@@ -42,69 +43,6 @@ export function readDockerfile(dir: string, name = 'Dockerfile'): string {
   }
 }
 
-/** One .dockerignore line as a matcher (Go's filepath.Match per component, plus "**"). */
-interface Pattern {
-  exclusion: boolean;
-  re: RegExp;
-}
-
-function toRegExp(pattern: string): RegExp {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') {
-      if (pattern[i + 1] === '*') {
-        // "**" matches any number of directories (also none)
-        i++;
-        if (pattern[i + 1] === '/') {
-          i++;
-          re += '(?:.*/)?';
-        } else re += '.*';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end === -1) re += '\\[';
-      else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
-    else re += c.replace(/[.+^${}()|\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`${re}$`);
-}
-
-export function parseDockerignore(text: string): Pattern[] {
-  const out: Pattern[] = [];
-  for (let line of text.split(/\r?\n/)) {
-    if (line.startsWith('#')) continue;
-    line = line.trim();
-    if (!line) continue;
-    const exclusion = line.startsWith('!');
-    if (exclusion) line = line.slice(1).trim();
-    const clean = path.posix.normalize(line).replace(/^\/+/, '').replace(/\/+$/, '');
-    if (!clean || clean === '.') continue;
-    out.push({ exclusion, re: toRegExp(clean) });
-  }
-  return out;
-}
-
-/** Is rel (or one of its parent directories) ignored? The last matching pattern decides. */
-export function isIgnored(patterns: Pattern[], rel: string): boolean {
-  const parts = rel.split('/');
-  let ignored = false;
-  for (const p of patterns) {
-    for (let n = 1; n <= parts.length; n++) {
-      if (p.re.test(parts.slice(0, n).join('/'))) {
-        ignored = !p.exclusion;
-        break;
-      }
-    }
-  }
-  return ignored;
-}
-
 /** Delete what .dockerignore excludes (keeping `keep`, the Dockerfile being used). Returns how many paths went. */
 export function applyDockerignore(dir: string, keep: string[] = []): number {
   let text: string;
@@ -115,7 +53,7 @@ export function applyDockerignore(dir: string, keep: string[] = []): number {
   }
   const patterns = parseDockerignore(text);
   if (!patterns.length) return 0;
-  const hasExceptions = patterns.some((p) => p.exclusion);
+  const hasExceptions = patterns.some((p) => p.negate);
   const keepSet = new Set(keep.map((k) => path.posix.normalize(k).replace(/^\/+/, '')));
   let removed = 0;
   const walk = (rel: string) => {
@@ -123,7 +61,7 @@ export function applyDockerignore(dir: string, keep: string[] = []): number {
       const r = rel ? `${rel}/${name}` : name;
       const abs = path.join(dir, r);
       const st = fs.lstatSync(abs);
-      const ignored = isIgnored(patterns, r) && !keepSet.has(r);
+      const ignored = isExcluded(r, patterns) && !keepSet.has(r);
       if (st.isDirectory() && (!ignored || hasExceptions || [...keepSet].some((k) => k.startsWith(`${r}/`)))) {
         // "!pattern" may bring back something below an ignored directory: look inside
         walk(r);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from '../command';
 import { CliError } from '../errors';
 import { bool, list, str } from '../flags';
-import { isExcluded, mayContainExceptions, parseDockerignore } from '../dockerignore';
+import { isExcluded, mayContainExceptions, parseDockerignore } from '../../../build/dockerignore';
 import { displayStream } from '../format/progress';
 import { humanSize } from '../format/units';
 import { jsonMessages } from '../stream';

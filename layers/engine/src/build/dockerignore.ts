@@ -1,4 +1,6 @@
-// .dockerignore (docker build reference): one pattern per line, Go filepath.Match globs plus "**"
+// .dockerignore (docker build reference), one implementation for both sides: the strata CLI
+// leaves excluded files out of the context it sends, the builder applies the file again to a context
+// that arrives whole (from any client). one pattern per line, Go filepath.Match globs plus "**"
 // for any number of directories, "!" re-includes, later lines win, paths are relative to the
 // context root with leading "/" and "./" ignored. A directory that is excluded is still walked when
 // an exception pattern could match something inside it.
