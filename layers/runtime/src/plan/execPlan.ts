@@ -28,6 +28,10 @@ export function buildExecPlan(input: ExecPlanInput): InitOp[] {
     const args = input.cgroupFallback ? [f, input.cgroupFallback] : [f];
     plan.push({ op: 'join-cgroup', args, why: input.cgroupFallback ? 'the container\'s cgroup (its init\'s if that refuses: EBUSY)' : 'the container\'s cgroups' });
   }
+  // The console socket is a path on the caller's side: connect before joining the container's
+  // mount namespace, where that path does not exist (runc likewise receives the socket's fd
+  // from outside). The connected fd survives the setns calls.
+  if (input.consoleSocket) plan.push({ op: 'console-connect', args: [input.consoleSocket], why: 'before setns(mount): the socket path is the caller\'s' });
   // Join every namespace the container has, through its init: /proc/<pid>/ns/<type>. User first,
   // mount last (see namespaces.ts JOIN_ORDER). The time namespace applies to children only.
   const order = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
@@ -36,7 +40,6 @@ export function buildExecPlan(input: ExecPlanInput): InitOp[] {
     const info = NAMESPACES[type];
     plan.push({ op: 'setns', args: [`/proc/${input.initPid}/ns/${info.proc}`, info.flag], why: `the container's ${type} namespace` });
   }
-  if (input.consoleSocket) plan.push({ op: 'console-connect', args: [input.consoleSocket] });
   plan.push({ op: 'clone', args: [0, input.foreground ? 1 : 0, '', '', ''], why: 'a child, so the pid namespace applies' });
   plan.push({ op: 'setsid', args: [] });
   if (proc.terminal && input.consoleSocket) {
