@@ -90,6 +90,10 @@ export class TaskContainer {
       const pidFile = path.join(r.bundle, 'init.pid');
       const created = runtime.create(r.id, { bundle: r.bundle, pidFile, consoleSocket: console?.path, noPivot: opts.noPivotRoot, noNewKeyring: opts.noNewKeyring, stdio: io.runtimeStdio });
       const master = console ? console.receive(created) : undefined;
+      // When the runtime fails, created rejects first and master is never awaited: its own rejection
+      // (no terminal arrived) must not become an unhandled rejection, which would end the shim
+      // and with it every task it serves.
+      master?.catch(() => {});
       await created;
       if (master) io.attachConsole(await master);
       io.closeContainerEnds();
@@ -143,6 +147,10 @@ export class TaskContainer {
       console = p.stdio.terminal ? new ConsoleSocket() : undefined;
       const execd = this.runtime.exec(this.id, { processFile, pidFile, consoleSocket: console?.path, stdio: io.runtimeStdio });
       const master = console ? console.receive(execd) : undefined;
+      // When the runtime fails, execd rejects first and master is never awaited: its own rejection
+      // (no terminal arrived) must not become an unhandled rejection, which would end the shim
+      // and with it every task it serves.
+      master?.catch(() => {});
       await execd;
       if (master) io.attachConsole(await master);
       io.closeContainerEnds();
