@@ -1,7 +1,9 @@
 // runc-style log lines. Text: time="..." level=error msg="..."; JSON (--log-format json):
 // {"level":"error","msg":"...","time":"..."}. Callers such as containerd-shim-runc-v2 read the
-// last error line of the --log file, so errors always go there when --log is set; they also go
-// to stderr (unless stderr *is* the log) so a person sees them.
+// last error line of the --log file, so errors always go there when --log is set. A person
+// (text format, or no --log) also sees them on stderr. A shim (--log FILE --log-format json)
+// does not: during create and exec the runtime's stderr is the *container's* stderr, and the
+// error would reach `docker run`'s output as a JSON line before the daemon's own message.
 import fs from 'node:fs';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -34,8 +36,5 @@ export function log(level: Level, msg: string): void {
       // the log file is best effort; stderr still gets it below
     }
   }
-  if (!cfg.file || level === 'error') {
-    // On a terminal, runc prints errors in its text format; we keep that for both formats.
-    fs.writeSync(2, cfg.format === 'json' && cfg.file ? line(level, msg) : text);
-  }
+  if (!cfg.file || (level === 'error' && cfg.format !== 'json')) fs.writeSync(2, text);
 }
