@@ -70,6 +70,10 @@ cp "$node" "$run/node/bin/node"
 cp -a "$npmdir" "$run/node/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$run/node/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$run/node/bin/npx"
+# This host reaches the npm registry through a TLS-intercepting proxy whose CA only the host's
+# bundle has (the first proof run failed at npm ci with SELF_SIGNED_CERT_IN_CHAIN): the guest trusts
+# the same bundle for Node (NODE_EXTRA_CA_CERTS, in provision.env below).
+cp /etc/ssl/certs/ca-certificates.crt "$run/node/host-ca.crt"
 rm -rf "$out" && mkdir -p "$out"
 lessons=${STRATA_PROOF_TUTORIALS:-}
 scale=${STRATA_PROOF_SCALE:-30}
@@ -79,7 +83,7 @@ python3 - "$here/cloud-init.yaml" "$run/user-data" "$lessons" "$scale" <<'PY'
 import sys
 src, dst, lessons, scale = sys.argv[1:5]
 text = open(src).read()
-text = text.replace('STRATA_GIT_URL=https://git.example.org/strata.git', 'STRATA_GIT_URL=/mnt/strata-src\n      STRATA_NODE_DIST=/mnt/node')
+text = text.replace('STRATA_GIT_URL=https://git.example.org/strata.git', 'STRATA_GIT_URL=/mnt/strata-src\n      STRATA_NODE_DIST=/mnt/node\n      NODE_EXTRA_CA_CERTS=/mnt/node/host-ca.crt')
 assert '/mnt/strata-src' in text, 'cloud-init.yaml changed: update vm-proof.sh'
 mounts = ''.join(f"  - [sh, -c, 'mkdir -p /mnt/{t} && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 {t} /mnt/{t}']\n" for t in ('strata-src', 'node', 'out'))
 text = text.replace('package_update: true', 'bootcmd:\n' + mounts + 'package_update: true', 1)
@@ -119,7 +123,7 @@ took=$(( $(date +%s) - t0 ))
   echo
   echo "Commit $commit, $(date -u +%F). Fresh Debian 12 (debootstrap $suite, $(cat "$out/guest.txt" 2>/dev/null | head -n 1 || echo 'kernel ?')), cgroup v2 controllers: $(sed -n 2p "$out/guest.txt" 2>/dev/null), qemu TCG, ${STRATA_PROOF_CPUS:-2} vCPUs, ${STRATA_PROOF_MEM:-4096} MiB. Boot to power-off: ${took} s."
   echo
-  echo "- provisioning: $(grep -E '^provision: ready|provision: .*(missing|not|FAILED)' "$out/strata-provision.log" 2>/dev/null | tail -n 1 || echo 'no log')"
+  echo "- provisioning: $( { grep -E '^provision: ' "$out/strata-provision.log" | tail -n 1; grep -E 'error|ERR!' "$out/strata-provision.log" | head -n 3; } 2>/dev/null | paste -sd ';' - || echo 'no log')"
   echo "- tutorials: $(grep -E '^tutorials: [0-9]+ passed' "$out/tutorials.log" 2>/dev/null | tail -n 1 || echo 'did not finish') (exit status $(cat "$out/tutorials.status" 2>/dev/null || echo '?'))"
   echo "- labs: $(grep -c ': 0$' "$out/labs.log" 2>/dev/null || echo 0) of 5 passed with their reference solutions"
 } >"$out/summary.md"
