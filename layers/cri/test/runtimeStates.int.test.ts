@@ -38,8 +38,10 @@ describe.skipIf(!ready)('CRI state tables vs the real runtime service', () => {
       r.from.includes(s) || r.noop?.includes(s) ? 'OK' : String({ NOT_FOUND: 5, ALREADY_EXISTS: 6, FAILED_PRECONDITION: 9, INVALID_ARGUMENT: 3 }[(r.refusals?.[s] ?? r.refusal)[0]]);
     if (op === 'StopPodSandbox') return refusalOf(sandboxRules.StopPodSandbox as never, pod);
     if (op === 'CreateContainer') {
+      // The sandbox's state is checked before the container's name (a pod that is not ready
+      // refuses every CreateContainer, FAILED_PRECONDITION, even one whose name is taken).
       const p = refusalOf(sandboxRules.CreateContainer as never, pod);
-      if (p !== 'OK') return ctr === 'none' ? p : refusalOf(containerRules.CreateContainer as never, ctr) === 'OK' ? p : '6';
+      if (p !== 'OK') return p;
     }
     if (op === 'StartContainer' && ctr === 'created' && pod !== 'ready') return '9';
     return refusalOf(containerRules[op] as never, ctr);
