@@ -46,10 +46,9 @@ export async function pullImage(c: ManagerClient, reference: string, o: PullOpti
     /** Fetch one blob into the manager's content store (resuming a partial ingest). */
     const fetch = async (desc: Descriptor): Promise<void> => {
       const ref = refKey(desc);
-      if (await c.content.has(desc.digest)) {
-        progress({ ref, status: 'exists', offset: desc.size, total: desc.size, digest: desc.digest });
-        return;
-      }
+      // No "has it already?" shortcut: opening the writer of a blob that exists answers
+      // ALREADY_EXISTS *and* puts the blob under this pull's lease, while a plain Info would leave
+      // it to a garbage collection running meanwhile (an image just removed: its blobs go).
       let w;
       // Another pull fetching the same blob (an image sharing a layer) holds its ref: wait for
       // it (bounded), then the blob is there.
