@@ -14,6 +14,7 @@ export type RuntimeErrorCode =
   | 'HOOK_FAILED' // a hook exited non-zero or timed out
   | 'CGROUP' // a cgroup operation failed
   | 'UNSUPPORTED' // a feature strata-runtime does not have (says which)
+  | 'CRIU' // CRIU is missing, refuses this host, or failed (its own reason is in the message)
   | 'SYSTEM'; // an unexpected system error (says which call)
 
 export class RuntimeError extends Error {

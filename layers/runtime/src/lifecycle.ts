@@ -19,6 +19,11 @@ export interface OperationRule {
   readonly force?: readonly ContainerStatus[];
   /** The state after success; undefined = unchanged (or decided by the process, e.g. kill). */
   readonly to?: ContainerStatus;
+  /**
+   * The container ceases to exist after success (no state dir): runc's `checkpoint` destroys
+   * the container once CRIU has dumped and killed it. The text names the options that keep it.
+   */
+  readonly removes?: string;
   /** runc's error text when refused, keyed by state; `default` otherwise. */
   readonly refusal: Partial<Record<ContainerStatus | 'default', string>>;
   /** Where the rule comes from. */
@@ -79,6 +84,13 @@ export const operations = {
     refusal: { default: 'container not running' },
     spec: 'runc update (not in runtime.md)',
   },
+  checkpoint: {
+    from: ['running', 'paused'],
+    removes: 'unless --leave-running or --pre-dump (then the state is unchanged)',
+    refusal: { default: 'Container cannot be checkpointed in %s state' },
+    spec: 'runc checkpoint (not in runtime.md): CRIU dump',
+    note: 'runc refuses created and stopped containers; after a full dump CRIU has killed the processes and the container is destroyed, so its id is free for restore',
+  },
   ps: {
     from: ['creating', 'created', 'running', 'paused', 'stopped'],
     refusal: {},
@@ -99,6 +111,16 @@ export const create = {
   via: 'creating' as ContainerStatus,
   refusal: 'container with given ID already exists',
   spec: 'runtime.md#create',
+};
+
+/**
+ * `restore` is, like create, an edge from "does not exist": CRIU recreates the processes from a
+ * checkpoint image and the container is running at once (no exec.fifo, no `start`).
+ */
+export const restore = {
+  to: 'running' as ContainerStatus,
+  refusal: 'container with id %i already exists',
+  spec: 'runc restore (not in runtime.md): CRIU restore',
 };
 
 /** The process exiting (by itself or by a signal) moves any live state to stopped. */

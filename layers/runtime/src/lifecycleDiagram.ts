@@ -1,12 +1,14 @@
 // The container lifecycle as a mermaid stateDiagram-v2, drawn from the same table the guards use
 // (src/lifecycle.ts), so the picture in diagrams/ and the READMEs cannot drift from the code.
-import { operations, states, create, processExit, isAllowed, type Operation } from './lifecycle';
+import { operations, states, create, restore, processExit, isAllowed, type Operation } from './lifecycle';
 
 export function lifecycleMermaid(): string {
   const lines = ['stateDiagram-v2', '    direction LR'];
   lines.push(`    [*] --> ${create.via}: create`);
   lines.push(`    ${create.via} --> ${create.to}: init ready (exec.fifo waiting)`);
+  lines.push(`    [*] --> ${restore.to}: restore (CRIU)`);
   for (const [op, rule] of Object.entries(operations) as [Operation, (typeof operations)[Operation]][]) {
+    if ('removes' in rule) for (const from of rule.from) lines.push(`    ${from} --> [*]: ${op} (CRIU dump)`);
     const to = 'to' in rule ? rule.to : undefined;
     if (!to) continue;
     for (const from of rule.from) lines.push(`    ${from} --> ${to}: ${op}`);

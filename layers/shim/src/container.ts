@@ -24,6 +24,22 @@ export interface CreateRequest extends StdioPaths {
   bundle: string;
   rootfs: MountSpec[];
   options?: RuntimeOptions;
+  /** CreateTaskRequest.checkpoint: a CRIU image directory; Start restores from it. */
+  checkpoint?: string;
+}
+
+/** Task.Checkpoint, decoded (containerd.runc.v1.CheckpointOptions). */
+export interface CheckpointRequest {
+  /** CheckpointTaskRequest.path, or options.image_path. */
+  imagePath: string;
+  workPath?: string;
+  /** options.exit: stop the container after the dump (otherwise it is left running). */
+  exit: boolean;
+  openTcp?: boolean;
+  externalUnixSockets?: boolean;
+  terminal?: boolean;
+  fileLocks?: boolean;
+  cgroupsMode?: string;
 }
 
 export interface ExecRequest extends StdioPaths {
@@ -56,6 +72,8 @@ export class TaskContainer {
   private oomTimer?: NodeJS.Timeout;
   private oomSeen = 0;
   private cgroup?: Cgroup;
+  /** Set by a Create with a checkpoint: Start runs `runtime restore` instead of `runtime start`. */
+  private restoreFrom?: { imagePath: string; noPivot?: boolean; workPath?: string };
 
   private constructor(
     readonly id: string,
@@ -74,7 +92,7 @@ export class TaskContainer {
     if (!path.isAbsolute(r.bundle) || !fs.existsSync(path.join(r.bundle, 'config.json'))) throw new ShimError('INVALID_ARGUMENT', `bundle: ${JSON.stringify(r.bundle)} is not an absolute path to a directory with config.json`);
     const opts = r.options ?? {};
     const binary = opts.binaryName ? resolveBinary(opts.binaryName) : defaultRuntime();
-    const runtime = new OciRuntime({ binary, root: path.join(opts.root || DEFAULT_RUNTIME_ROOT, namespace), logFile: path.join(r.bundle, 'log.json'), systemdCgroup: opts.systemdCgroup });
+    const runtime = new OciRuntime({ binary, root: path.join(opts.root || DEFAULT_RUNTIME_ROOT, namespace), logFile: path.join(r.bundle, 'log.json'), systemdCgroup: opts.systemdCgroup, criu: opts.criuPath });
     // Recorded for the `delete` subcommand, which must clean up after a shim that died.
     fs.writeFileSync(path.join(r.bundle, 'runtime'), binary);
     fs.writeFileSync(path.join(r.bundle, 'options.json'), JSON.stringify(opts));
@@ -84,6 +102,17 @@ export class TaskContainer {
     if (r.rootfs.length) tracedSync(mountCall, () => mountRootfs(r.bundle, r.rootfs));
     let console: ConsoleSocket | undefined;
     try {
+      if (r.checkpoint) {
+        // As containerd-shim-runc-v2: Create only records the image; the processes come back
+        // at Start (`runtime restore --detach`), so until then there is no pid (0).
+        if (!path.isAbsolute(r.checkpoint) || !fs.existsSync(path.join(r.checkpoint, 'inventory.img'))) {
+          throw new ShimError('INVALID_ARGUMENT', `checkpoint: ${JSON.stringify(r.checkpoint)} is not an absolute path to a CRIU image directory (inventory.img)`);
+        }
+        if (r.terminal) throw new ShimError('INVALID_ARGUMENT', 'checkpoint: restoring a task with a terminal is not supported (CRIU needs the dumped terminal)');
+        c.init.io = await ProcessIO.open(r, { id: r.id, namespace });
+        c.restoreFrom = { imagePath: r.checkpoint, noPivot: opts.noPivotRoot, workPath: opts.criuWorkPath };
+        return c;
+      }
       const io = await ProcessIO.open(r, { id: r.id, namespace });
       c.init.io = io;
       console = r.terminal ? new ConsoleSocket() : undefined;
@@ -125,6 +154,7 @@ export class TaskContainer {
       // The OOM counter's baseline is read before the process runs: an OOM kill in its first
       // milliseconds must still count.
       this.watchOom();
+      if (this.restoreFrom) return this.restore(p);
       try {
         await this.runtime.start(this.id);
       } catch (e) {
@@ -166,6 +196,39 @@ export class TaskContainer {
       console?.close();
       fs.rmSync(processFile, { force: true });
     }
+  }
+
+  /** Start of a task created from a checkpoint: CRIU brings the processes back, running. */
+  private async restore(p: ShimProcess): Promise<ShimProcess> {
+    const from = this.restoreFrom!;
+    const io = p.io!;
+    const pidFile = path.join(this.bundle, 'init.pid');
+    await this.runtime.restore(this.id, { bundle: this.bundle, pidFile, imagePath: from.imagePath, workPath: from.workPath, noPivot: from.noPivot, stdio: io.runtimeStdio });
+    io.closeContainerEnds();
+    this.restoreFrom = undefined;
+    p.pid = readPid(pidFile);
+    // The restored init was the runtime's child; the runtime has exited, so it is ours now
+    // (we are the subreaper), and its exit reaches the reaper like any init's.
+    reaper.watch(p.pid, (e) => this.onExit(p, e));
+    p.apply('start');
+    this.watchOom();
+    return p;
+  }
+
+  /** Task.Checkpoint: `runtime checkpoint` into the request's image directory. */
+  async checkpoint(r: CheckpointRequest): Promise<void> {
+    guard(() => this.init.check('checkpoint'));
+    if (!path.isAbsolute(r.imagePath)) throw new ShimError('INVALID_ARGUMENT', `path: ${JSON.stringify(r.imagePath)} must be an absolute directory path`);
+    await this.runtime.checkpoint(this.id, {
+      imagePath: r.imagePath,
+      workPath: r.workPath,
+      leaveRunning: !r.exit,
+      tcpEstablished: r.openTcp,
+      extUnixSk: r.externalUnixSockets,
+      shellJob: r.terminal,
+      fileLocks: r.fileLocks,
+      cgroupsMode: r.cgroupsMode,
+    });
   }
 
   private readonly pendingExecs = new Map<string, string>();
@@ -256,7 +319,8 @@ export class TaskContainer {
     }
     if (p.state === 'created') {
       // The init was killed by `delete --force`: take its exit before reporting.
-      await Promise.race([p.wait(), new Promise((r) => setTimeout(r, 5_000))]);
+      // (A task created from a checkpoint and never started has no process at all.)
+      if (p.pid) await Promise.race([p.wait(), new Promise((r) => setTimeout(r, 5_000))]);
       if (!p.exit) p.setExited({ pid: p.pid, status: 137, at: new Date() });
     }
     this.stopOomWatch();

@@ -18,6 +18,8 @@ export interface OciRuntimeConfig {
   /** The bundle's log.json (runtime log lines, JSON). */
   logFile: string;
   systemdCgroup?: boolean;
+  /** --criu: the CRIU binary for checkpoint/restore (Options.criu_path). */
+  criu?: string;
   /** Upper bound for any one runtime command (they return in milliseconds normally). */
   timeoutMs?: number;
 }
@@ -37,6 +39,42 @@ export interface ExecArgs {
   pidFile: string;
   consoleSocket?: string;
   stdio: [number | 'ignore', number | 'ignore', number | 'ignore'];
+}
+
+/** runc's CRIU flags, shared by checkpoint and restore. */
+export interface CriuArgs {
+  imagePath: string;
+  workPath?: string;
+  tcpEstablished?: boolean;
+  extUnixSk?: boolean;
+  shellJob?: boolean;
+  fileLocks?: boolean;
+  cgroupsMode?: string;
+}
+
+export interface CheckpointArgs extends CriuArgs {
+  leaveRunning?: boolean;
+  parentPath?: string;
+}
+
+export interface RestoreArgs extends CriuArgs {
+  bundle: string;
+  pidFile: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  /** fds 0,1,2 the restored process gets in place of the ones it had when dumped. */
+  stdio: [number | 'ignore', number | 'ignore', number | 'ignore'];
+}
+
+function criuFlags(a: CriuArgs): string[] {
+  const f = ['--image-path', a.imagePath];
+  if (a.workPath) f.push('--work-path', a.workPath);
+  if (a.tcpEstablished) f.push('--tcp-established');
+  if (a.extUnixSk) f.push('--ext-unix-sk');
+  if (a.shellJob) f.push('--shell-job');
+  if (a.fileLocks) f.push('--file-locks');
+  if (a.cgroupsMode) f.push('--manage-cgroups-mode', a.cgroupsMode);
+  return f;
 }
 
 export interface RuntimeState {
@@ -91,6 +129,23 @@ export class OciRuntime {
     await this.run(['update', '--resources', '-', id], { input: resourcesJson });
   }
 
+  /** `checkpoint --image-path I [--work-path W] [--leave-running] [...] ID` (go-runc's argv). */
+  async checkpoint(id: string, a: CheckpointArgs): Promise<void> {
+    const args = ['checkpoint', ...criuFlags(a)];
+    if (a.leaveRunning) args.push('--leave-running');
+    if (a.parentPath) args.push('--parent-path', a.parentPath);
+    // CRIU dumps can take a while (memory size; 16-36x more under emulation).
+    await this.run([...args, id], { timeoutMs: 10 * 60_000 });
+  }
+
+  /** `restore --detach --bundle B --pid-file P --image-path I [...] ID`: the restored init is running. */
+  async restore(id: string, a: RestoreArgs): Promise<void> {
+    const args = ['restore', '--detach', '--bundle', a.bundle, '--pid-file', a.pidFile, ...criuFlags(a)];
+    if (a.consoleSocket) args.push('--console-socket', a.consoleSocket);
+    if (a.noPivot) args.push('--no-pivot');
+    await this.run([...args, id], { stdio: a.stdio, cwd: a.bundle, timeoutMs: 10 * 60_000 });
+  }
+
   async ps(id: string): Promise<number[]> {
     const out = await this.run(['ps', '--format', 'json', id]);
     const pids = JSON.parse(out || '[]') as number[] | null;
@@ -102,21 +157,21 @@ export class OciRuntime {
   }
 
   private globalArgs(): string[] {
-    return ['--root', this.config.root, '--log', this.config.logFile, '--log-format', 'json', ...(this.config.systemdCgroup ? ['--systemd-cgroup'] : [])];
+    return ['--root', this.config.root, '--log', this.config.logFile, '--log-format', 'json', ...(this.config.criu ? ['--criu', this.config.criu] : []), ...(this.config.systemdCgroup ? ['--systemd-cgroup'] : [])];
   }
 
   /**
    * Runs one runtime command; resolves with its stdout. On failure the error carries the
    * runtime's own reason (its last error log line), as go-runc reports it.
    */
-  private run(args: string[], o: { stdio?: CreateArgs['stdio']; input?: string; cwd?: string } = {}): Promise<string> {
+  private run(args: string[], o: { stdio?: CreateArgs['stdio']; input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<string> {
     // The container id is the command's first argument that is not a flag or a flag's value.
     const id = args[args.length - 1 - (args[0] === 'kill' ? 1 : 0)];
     const call = shimCall({ from: SHIM, to: engineName(this.config.binary), protocol: 'runc-cli', op: args[0], ids: { container: id } });
     return traced(call, () => this.spawnRuntime(args, o));
   }
 
-  private spawnRuntime(args: string[], o: { stdio?: CreateArgs['stdio']; input?: string; cwd?: string }): Promise<string> {
+  private spawnRuntime(args: string[], o: { stdio?: CreateArgs['stdio']; input?: string; cwd?: string; timeoutMs?: number }): Promise<string> {
     const logStart = sizeOf(this.config.logFile);
     const full = [...this.globalArgs(), ...args];
     return new Promise((resolve, reject) => {
@@ -131,7 +186,7 @@ export class OciRuntime {
       child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
       if (o.input !== undefined) child.stdin?.end(o.input);
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.config.timeoutMs ?? 60_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? this.config.timeoutMs ?? 60_000);
       child.on('error', (e) => {
         clearTimeout(timer);
         reject(new ShimError('RUNTIME', `${this.config.binary}: ${e.message}`));

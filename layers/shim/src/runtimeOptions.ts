@@ -16,6 +16,11 @@ export interface RuntimeOptions {
   noPivotRoot?: boolean;
   noNewKeyring?: boolean;
   shimCgroup?: string;
+  /** criu_path: the CRIU binary the runtime should use (runtime --criu). */
+  criuPath?: string;
+  /** criu_image_path / criu_work_path: runc shim's defaults for checkpoints. */
+  criuImagePath?: string;
+  criuWorkPath?: string;
 }
 
 /** The settings a runtime config file may hold: TOML key (runc Options' Go name) -> our field. */
@@ -26,6 +31,9 @@ const CONFIG_KEYS: Record<string, { field: keyof RuntimeOptions; type: 'string' 
   NoPivotRoot: { field: 'noPivotRoot', type: 'boolean' },
   NoNewKeyring: { field: 'noNewKeyring', type: 'boolean' },
   ShimCgroup: { field: 'shimCgroup', type: 'string' },
+  CriuPath: { field: 'criuPath', type: 'string' },
+  CriuImagePath: { field: 'criuImagePath', type: 'string' },
+  CriuWorkPath: { field: 'criuWorkPath', type: 'string' },
 };
 
 export function runtimeOptions(a: Any | undefined): RuntimeOptions | undefined {
@@ -33,7 +41,7 @@ export function runtimeOptions(a: Any | undefined): RuntimeOptions | undefined {
   const name = anyTypeName(a);
   if (name === 'containerd.runc.v1.Options') {
     const o = decode(RuncOptionsType, a.value);
-    return { binaryName: o.binaryName || undefined, root: o.root || undefined, systemdCgroup: o.systemdCgroup, noPivotRoot: o.noPivotRoot, noNewKeyring: o.noNewKeyring, shimCgroup: o.shimCgroup || undefined };
+    return { binaryName: o.binaryName || undefined, root: o.root || undefined, systemdCgroup: o.systemdCgroup, noPivotRoot: o.noPivotRoot, noNewKeyring: o.noNewKeyring, shimCgroup: o.shimCgroup || undefined, criuPath: o.criuPath || undefined, criuImagePath: o.criuImagePath || undefined, criuWorkPath: o.criuWorkPath || undefined };
   }
   // runctypes.RuncOptions (containerd's v1 runtime) numbers its fields differently: reading it as
   // Options would misplace them, and it only ever names runc itself. Use the defaults.

@@ -9,6 +9,8 @@ import { EventPublisher } from './events';
 import {
   anyTypeName,
   decode,
+  CheckpointOptionsType,
+  type CheckpointOptions,
 
   packAny,
   ProcessDetailsType,
@@ -58,13 +60,12 @@ export class TaskService {
   }
 
   async Create(r: CreateTaskRequest): Promise<{ pid: number }> {
-    if (r.checkpoint) throw new ShimError('UNIMPLEMENTED', 'restoring from a checkpoint is not supported by containerd-shim-strata-v2 yet');
     if (this.containers.has(r.id) || this.creating.has(r.id)) throw new ShimError('ALREADY_EXISTS', `container ${r.id}: already exists`);
     this.creating.add(r.id);
     try {
       const options = runtimeOptions(r.options) ?? this.defaultOptions;
       const c = await TaskContainer.create(
-        { id: r.id, bundle: r.bundle, rootfs: r.rootfs, terminal: r.terminal, stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, options },
+        { id: r.id, bundle: r.bundle, rootfs: r.rootfs, terminal: r.terminal, stdin: r.stdin, stdout: r.stdout, stderr: r.stderr, options, checkpoint: r.checkpoint || undefined },
         this.namespace,
         { exit: (c, p, e) => this.onExit(c, p, e), oom: (c) => this.events.publish('oom', { containerId: c.id }) },
       );
@@ -172,8 +173,18 @@ export class TaskService {
   }
 
   async Checkpoint(r: CheckpointTaskRequest): Promise<object> {
-    this.container(r.id);
-    throw new ShimError('UNIMPLEMENTED', 'checkpoint is not supported by containerd-shim-strata-v2 yet (needs CRIU support in the runtime)');
+    const c = this.container(r.id);
+    let o: Partial<CheckpointOptions> = {};
+    if (r.options && r.options.value.length > 0) {
+      if (anyTypeName(r.options) !== 'containerd.runc.v1.CheckpointOptions') throw new ShimError('INVALID_ARGUMENT', `options: unsupported type ${r.options.typeUrl} (expected containerd.runc.v1.CheckpointOptions)`);
+      o = decode(CheckpointOptionsType, r.options.value);
+    }
+    if (o.emptyNamespaces?.length) throw new ShimError('INVALID_ARGUMENT', 'options.empty_namespaces: not supported by strata-runtime');
+    const imagePath = o.imagePath || r.path;
+    if (!imagePath) throw new ShimError('INVALID_ARGUMENT', 'path: missing (the directory for the CRIU images)');
+    // containerd-shim-runc-v2: `exit` false (the default of an Any-less request) leaves it running.
+    await c.checkpoint({ imagePath, workPath: o.workPath || undefined, exit: !!o.exit, openTcp: o.openTcp, externalUnixSockets: o.externalUnixSockets, terminal: o.terminal, fileLocks: o.fileLocks, cgroupsMode: o.cgroupsMode || undefined });
+    return {};
   }
 
   async Update(r: UpdateTaskRequest): Promise<object> {

@@ -13,7 +13,7 @@ export const processStates = ['created', 'running', 'paused', 'stopped', 'delete
 export type ProcessState = (typeof processStates)[number];
 export type ProcessKind = 'init' | 'exec';
 
-export type TaskCall = 'start' | 'kill' | 'pause' | 'resume' | 'exit' | 'delete' | 'resizePty' | 'closeIO' | 'update' | 'exec';
+export type TaskCall = 'start' | 'kill' | 'pause' | 'resume' | 'exit' | 'delete' | 'resizePty' | 'closeIO' | 'update' | 'exec' | 'checkpoint';
 
 export type RefusalCode = 'FAILED_PRECONDITION' | 'NOT_FOUND';
 
@@ -91,6 +91,12 @@ export const taskCalls: Readonly<Record<TaskCall, CallRule>> = {
     from: { init: ['created', 'running', 'paused'] },
     refusal: 'cannot update a container in state %s',
     source: 'Task.Update; runtime update --resources -',
+  },
+  checkpoint: {
+    from: { init: ['running', 'paused'] },
+    refusal: 'cannot checkpoint a container in state %s',
+    source: 'Task.Checkpoint; runtime checkpoint (CRIU dump) into CheckpointTaskRequest.path',
+    note: 'no state change by itself: unless the options ask to leave it running, CRIU kills the processes after the dump and the exit arrives through the reaper',
   },
   exec: {
     from: { init: ['created', 'running', 'paused'] },

@@ -6,7 +6,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'log', value: 'value', help: 'set the log file to write runtime logs to (default is stderr)' },
   { name: 'log-format', value: 'value', default: 'text', help: 'set the log format (text or json)' },
   { name: 'root', value: 'value', default: '/run/strata-runtime', help: 'root directory for storage of container state' },
-  { name: 'criu', value: 'value', default: 'criu', help: 'path to the criu binary (checkpoint/restore is not supported yet)' },
+  { name: 'criu', value: 'value', default: 'criu', help: 'path to the criu binary used for checkpoint and restore' },
   { name: 'systemd-cgroup', help: 'enable systemd cgroup support (refused: strata-runtime drives cgroupfs)' },
   { name: 'rootless', value: 'value', default: 'auto', help: 'ignore cgroup permission errors (true, false or auto)' },
   // Listed by programHelp itself, next to --help.
@@ -22,9 +22,34 @@ const preserveFds: FlagSpec = { name: 'preserve-fds', value: 'value', default: '
 const detach: FlagSpec = { name: 'detach', short: 'd', help: 'detach from the container\'s process' };
 const format: FlagSpec = { name: 'format', short: 'f', value: 'value', default: 'table', help: 'select one of: table or json' };
 const ID = '<container-id>';
+/** CRIU options shared by checkpoint and restore (runc's names). */
+const criuFlags: FlagSpec[] = [
+  { name: 'tcp-established', help: 'allow open tcp connections' },
+  { name: 'ext-unix-sk', help: 'allow external unix sockets' },
+  { name: 'shell-job', help: 'allow shell jobs' },
+  { name: 'file-locks', help: 'handle file locks, for safety' },
+  { name: 'manage-cgroups-mode', value: 'value', help: 'cgroups mode: soft (default), ignore, full and strict' },
+];
 
 export const COMMANDS: CommandSpec[] = [
-  { name: 'checkpoint', usage: 'checkpoint a running container (not supported yet)', args: ID, flags: [] },
+  {
+    name: 'checkpoint',
+    usage: 'checkpoint a running container (with CRIU)',
+    args: ID,
+    flags: [
+      { name: 'image-path', value: 'value', help: 'path for saving criu image files (default ./checkpoint)' },
+      { name: 'work-path', value: 'value', help: 'path for saving work files and logs (default: in the container state dir)' },
+      { name: 'parent-path', value: 'value', help: 'path for previous criu image files in pre-dump (relative to the image path)' },
+      { name: 'leave-running', help: 'leave the process running after checkpointing' },
+      ...criuFlags,
+      { name: 'page-server', value: 'value', help: 'ADDRESS:PORT of the page server (not supported)' },
+      { name: 'lazy-pages', help: 'use userfaultfd to lazily restore memory pages (not supported)' },
+      { name: 'status-fd', value: 'value', help: 'criu writes \\0 to this FD once lazy-pages is ready (not supported)' },
+      { name: 'pre-dump', help: 'dump container\'s memory information only, leave the container running after this' },
+      { name: 'auto-dedup', help: 'enable auto deduplication of memory images (not supported)' },
+      { name: 'empty-ns', value: 'value', repeatable: true, help: 'create a namespace, but don\'t restore its properties (not supported)' },
+    ],
+  },
   { name: 'create', usage: 'create a container', args: ID, flags: [bundle, consoleSocket, pidFile, noPivot, noNewKeyring, preserveFds] },
   { name: 'delete', usage: 'delete any resources held by the container often used with detached container', args: ID, flags: [{ name: 'force', short: 'f', help: 'Forcibly deletes the container if it is still running (uses SIGKILL)' }] },
   {
@@ -65,7 +90,26 @@ export const COMMANDS: CommandSpec[] = [
   { name: 'list', aliases: ['ls'], usage: 'lists containers started by strata-runtime with the given root', args: '', flags: [format, { name: 'quiet', short: 'q', help: 'display only container IDs' }] },
   { name: 'pause', usage: 'pause suspends all processes inside the container', args: ID, flags: [] },
   { name: 'ps', usage: 'ps displays the processes running inside a container', args: `${ID} [ps options]`, flags: [{ ...format }], noReorder: true },
-  { name: 'restore', usage: 'restore a container from a previous checkpoint (not supported yet)', args: ID, flags: [] },
+  {
+    name: 'restore',
+    usage: 'restore a container from a previous checkpoint (with CRIU)',
+    args: ID,
+    flags: [
+      consoleSocket,
+      { name: 'image-path', value: 'value', help: 'path to criu image files for restoring (default ./checkpoint)' },
+      { name: 'work-path', value: 'value', help: 'path for saving work files and logs (default: in the container state dir)' },
+      ...criuFlags,
+      bundle,
+      detach,
+      pidFile,
+      { name: 'no-subreaper', help: 'disable the use of the subreaper used to reap reparented processes' },
+      noPivot,
+      { name: 'empty-ns', value: 'value', repeatable: true, help: 'create a namespace, but don\'t restore its properties (not supported)' },
+      { name: 'auto-dedup', help: 'enable auto deduplication of memory images (not supported)' },
+      { name: 'lazy-pages', help: 'use userfaultfd to lazily restore memory pages (not supported)' },
+      { name: 'lsm-profile', value: 'value', help: 'Specify an LSM profile to be used during restore (not supported)' },
+    ],
+  },
   { name: 'resume', usage: 'resumes all processes that have been previously paused', args: ID, flags: [] },
   {
     name: 'run',

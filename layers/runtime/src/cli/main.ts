@@ -25,6 +25,8 @@ const ops = {
   events: async (...a: Parameters<typeof import('../operations/events').events>) => (await import('../operations/events')).events(...a),
   spec: async (...a: Parameters<typeof import('../operations/spec').spec>) => (await import('../operations/spec')).spec(...a),
   features: async () => (await import('../operations/features')).features(),
+  checkpoint: async (...a: Parameters<typeof import('../operations/checkpoint').checkpoint>) => (await import('../operations/checkpoint')).checkpoint(...a),
+  restore: async (...a: Parameters<typeof import('../operations/restore').restore>) => (await import('../operations/restore')).restore(...a),
 };
 import type { GlobalOptions } from '../operations/types';
 import { RuntimeError } from '../errors';
@@ -50,8 +52,24 @@ const oneOf = (flag: string, v: string, allowed: string[]) => {
   if (!allowed.includes(v)) throw new UsageError(`invalid value ${JSON.stringify(v)} for --${flag}: one of ${allowed.join(', ')}`);
   return v;
 };
-const unsupported = (verb: string) => async () => {
-  throw new RuntimeError('UNSUPPORTED', `${verb} is not supported yet by strata-runtime`);
+/** runc's CRIU flags that strata-runtime does not implement: refused by name, never ignored. */
+const refuseFlags = (o: Values, names: string[]) => {
+  for (const n of names) {
+    const v = o[n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+    if (v && !(Array.isArray(v) && v.length === 0)) throw new RuntimeError('UNSUPPORTED', `--${n} is not supported by strata-runtime's checkpoint/restore`);
+  }
+};
+const criuOptions = (o: Values) => {
+  const mode = o.manageCgroupsMode === undefined ? undefined : oneOf('manage-cgroups-mode', o.manageCgroupsMode, ['soft', 'full', 'strict', 'ignore']);
+  return {
+    imagePath: path.resolve(o.imagePath || 'checkpoint'),
+    workPath: o.workPath ? path.resolve(o.workPath) : undefined,
+    tcpEstablished: !!o.tcpEstablished,
+    extUnixSk: !!o.extUnixSk,
+    shellJob: !!o.shellJob,
+    fileLocks: !!o.fileLocks,
+    manageCgroupsMode: mode as 'soft' | 'full' | 'strict' | 'ignore' | undefined,
+  };
 };
 
 /** What each command does, given the parsed flags (see commands.ts for the flags themselves). */
@@ -122,8 +140,14 @@ const ACTIONS: Record<string, Action> = {
   features: async () => {
     printJson(await ops.features());
   },
-  checkpoint: unsupported('checkpoint'),
-  restore: unsupported('restore'),
+  checkpoint: async (g, args, o) => {
+    refuseFlags(o, ['page-server', 'lazy-pages', 'status-fd', 'auto-dedup', 'empty-ns']);
+    await ops.checkpoint(g, { id: id0(args), ...criuOptions(o), leaveRunning: !!o.leaveRunning, preDump: !!o.preDump, parentPath: o.parentPath || undefined });
+  },
+  restore: async (g, args, o) => {
+    refuseFlags(o, ['empty-ns', 'auto-dedup', 'lazy-pages', 'lsm-profile']);
+    return ops.restore(g, { id: id0(args), ...criuOptions(o), bundle: path.resolve(o.bundle), detach: !!o.detach, pidFile: o.pidFile, consoleSocket: o.consoleSocket, noPivot: !!o.noPivot });
+  },
   init: async () => {
     throw new RuntimeError('INVALID_ARGUMENT', 'init is internal to runc; strata-runtime does not use it');
   },
@@ -168,6 +192,7 @@ export async function main(argv: string[]): Promise<number> {
       debug: !!gv.debug,
       systemdCgroup: !!gv.systemdCgroup,
       rootless: gv.rootless,
+      criu: gv.criu,
     };
     configureLog({ file: globals.log, format: globals.logFormat, debug: globals.debug });
     setWarningSink((level, msg) => log(level === 'warn' ? 'warning' : 'debug', msg));

@@ -1,7 +1,8 @@
 // runtime.md#delete: remove everything create made. Refused while the process runs unless --force
 // (runc and crun also delete a `created` container without --force: they kill it first).
 import fs from 'node:fs';
-import { Cgroup, processLiveness } from '@strata/linux';
+import path from 'node:path';
+import { Cgroup, processLiveness, umount2, MNT_DETACH } from '@strata/linux';
 import type { GlobalOptions, DeleteOptions } from './types';
 import { assertAllowed } from '../lifecycle';
 import { RuntimeError } from '../errors';
@@ -27,6 +28,13 @@ export function destroy(root: string, saved: SavedState): void {
       Atomics.wait(nap, 0, 0, 10);
     }
     kernelCall(saved.id, 'rmdir', `cgroup: ${saved.cgroupPath} in each hierarchy`, () => cg.destroy(), cg.procsFiles().length);
+  }
+  // A restore killed half-way may have left the rootfs bound at criu-root: unmount it first, or
+  // the recursive removal below would go through the bind and delete the rootfs' files.
+  try {
+    umount2(path.join(stateDir(root, saved.id), 'criu-root'), MNT_DETACH);
+  } catch {
+    // not mounted (the normal case)
   }
   fs.rmSync(stateDir(root, saved.id), { recursive: true, force: true });
 }

@@ -16,6 +16,8 @@ export interface GlobalOptions {
   systemdCgroup: boolean;
   /** --rootless true|false|auto. */
   rootless?: string;
+  /** --criu: the CRIU binary for checkpoint/restore (default "criu" from PATH). */
+  criu?: string;
 }
 
 export interface CreateOptions {
@@ -84,6 +86,38 @@ export interface ListEntry {
   created: string;
   owner: string;
   annotations?: Record<string, string>;
+}
+
+/** CRIU's options shared by checkpoint and restore (runc's flag names). */
+export interface CriuOptions {
+  /** --image-path: CRIU image directory (runc default ./checkpoint); made absolute by the CLI. */
+  imagePath: string;
+  /** --work-path: logs and work files (default: <state dir>/criu.work, like runc). */
+  workPath?: string;
+  tcpEstablished: boolean;
+  extUnixSk: boolean;
+  shellJob: boolean;
+  fileLocks: boolean;
+  /** --manage-cgroups-mode soft|full|strict|ignore (CRIU's default: soft). */
+  manageCgroupsMode?: 'soft' | 'full' | 'strict' | 'ignore';
+}
+
+export interface CheckpointOptions extends CriuOptions {
+  id: string;
+  leaveRunning: boolean;
+  /** --pre-dump: copy memory only, the container keeps running (iterative migration). */
+  preDump: boolean;
+  /** --parent-path: previous (pre-)dump images, relative to the image path (CRIU's rule). */
+  parentPath?: string;
+}
+
+export interface RestoreOptions extends CriuOptions {
+  id: string;
+  bundle: string;
+  detach: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
 }
 
 export type { Spec, Process, LinuxResources, State };

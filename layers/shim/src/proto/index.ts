@@ -197,6 +197,19 @@ export interface RuncOptions {
   criuWorkPath: string;
 }
 export const RuncOptionsType = schema.message<RuncOptions>('containerd.runc.v1.Options');
+/** Task.Checkpoint's options (what `ctr task checkpoint` and containerd's runc shims use). */
+export interface CheckpointOptions {
+  exit: boolean;
+  openTcp: boolean;
+  externalUnixSockets: boolean;
+  terminal: boolean;
+  fileLocks: boolean;
+  emptyNamespaces: string[];
+  cgroupsMode: string;
+  imagePath: string;
+  workPath: string;
+}
+export const CheckpointOptionsType = schema.message<CheckpointOptions>('containerd.runc.v1.CheckpointOptions');
 export const RuntimeOptionsType = schema.message<{ typeUrl: string; configPath: string; configBody: Uint8Array }>('runtimeoptions.v1.Options');
 export const ProcessDetailsType = schema.message<{ execId: string }>('containerd.runc.v1.ProcessDetails');
 export const MetricsV1Type = schema.message('io.containerd.cgroups.v1.Metrics');
