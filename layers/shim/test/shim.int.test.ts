@@ -273,7 +273,9 @@ describe.skipIf(!isRoot || !built)('containerd-shim-strata-v2 refuses bad input 
     await h.call('Create', { id, bundle, options: h.options() });
     expect(await codeOf(h.call('Create', { id, bundle, options: h.options() }))).toBe(Code.AlreadyExists);
     expect(await codeOf(h.call('State', { id, execId: 'no-such-exec' }))).toBe(Code.NotFound);
-    expect(await codeOf(h.call('Checkpoint', { id, path: '/tmp/x' }))).toBe(Code.Unimplemented);
+    // A created (not yet started) task has nothing for CRIU to dump: the state table refuses it.
+    expect(await codeOf(h.call('Checkpoint', { id, path: '/tmp/x' }))).toBe(Code.FailedPrecondition);
+    expect(await codeOf(h.call('Checkpoint', { id: 'no-such-task', path: '/tmp/x' }))).toBe(Code.NotFound);
     await h.call('Kill', { id, signal: 9, all: false });
     await h.call('Wait', { id });
     await h.call('Delete', { id });
