@@ -28,6 +28,7 @@ pkgs=(
   docker.io                 # dockerd (reference engine for the swap matrix, the strata CLI's tests, bench:engine; never started by setup)
   hyperfine time            # benchmarks
   jq curl                   # the tutorials read JSON and talk to the local registry
+  criu                      # checkpoint/restore (strata-runtime checkpoint, lesson 12); on kernels where `criu check` fails the commands fail fast
   chromium                  # mermaid-cli renders diagrams/*.svg with it (npm run diagrams)
 )
 missing=()

@@ -1,5 +1,7 @@
 // npm run diagrams [-- --no-record] [-- --png DIR]   regenerate diagrams/ (and its SVGs)
 // npm run diagrams:check                             fail when anything in diagrams/ is stale
+// node scripts/diagrams.mjs --record-only NAME       make one recording and write its trace only
+//                                                    (the CRIU guest of scripts/vm records so)
 //
 // Every diagram is generated:
 //   - state diagrams from the layers' state tables (runtime lifecycle, shim processes);
@@ -19,7 +21,7 @@ import { containerStatesMermaid as criContainerMermaid, sandboxStatesMermaid } f
 import { containerStatesMermaid as engineContainerMermaid } from '../../layers/engine/src/statesDiagram';
 import type { LayerProtocols } from '../../layers/linux/src/trace/stack';
 import { architectureMermaid, packagesMermaid, type WorkspacePackage } from './architecture';
-import { cannotRecord, machineSignature, onPath, Recorder, RECORDINGS, traceShape, traceText } from './record';
+import { cannotRecord, machineSignature, onPath, Recorder, RECORDINGS, traceShape, traceText, type Recording } from './record';
 import { parseTrace, traceToMermaid, type TraceRecord } from './traceToMermaid';
 
 /** The workspaces of the root package.json that exist, with their protocols.ts (if any). */
@@ -38,6 +40,58 @@ export function workspacePackages(repo: string, declared: Record<string, LayerPr
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 const svgStamp = (name: string, mmd: string) => `<!-- drawn by scripts/diagrams.mjs from ${name}, sha256 ${sha256(mmd)} -->`;
 
+/** The signature file of a recording's trace: its own, or the one the others share. */
+function signatureFile(tracesDir: string, rec?: Recording): string {
+  return path.join(tracesDir, rec?.ownSignature ? `${rec.name}.recorded-on.txt` : 'recorded-on.txt');
+}
+
+function readSignature(file: string): string | undefined {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined;
+}
+
+/** Why a recording is not made on this machine (the committed trace is used), or undefined. */
+function whyNotRecorded(rec: Recording, check: boolean, here: string, tracesDir: string): string | undefined {
+  const recordedOn = readSignature(signatureFile(tracesDir, rec));
+  if (check && recordedOn !== undefined && recordedOn !== here) return `recorded on "${recordedOn}", this machine has "${here}"`;
+  const missing = rec.needs.filter((b) => !onPath(b));
+  if (missing.length) return `${missing.join(', ')} not on PATH`;
+  return rec.unavailable?.();
+}
+
+function writeTrace(tracesDir: string, rec: Recording, trace: TraceRecord[], here: string): void {
+  fs.mkdirSync(tracesDir, { recursive: true });
+  fs.writeFileSync(path.join(tracesDir, `${rec.name}.jsonl`), traceText(trace));
+  fs.writeFileSync(signatureFile(tracesDir, rec), `${here}\n`);
+}
+
+/**
+ * --record-only NAME: record one scenario and write its trace and signature, nothing else (no
+ * .mmd, no SVG: the machine that can record it may have no renderer, and the diagram is drawn
+ * from the committed trace by a normal run elsewhere).
+ */
+async function recordOnly(name: string | undefined, tracesDir: string): Promise<number> {
+  const rec = RECORDINGS.find((r) => r.name === name);
+  if (!rec) {
+    console.error(`diagrams: --record-only needs a recording name (${RECORDINGS.map((r) => r.name).join(', ')})`);
+    return 2;
+  }
+  const here = machineSignature();
+  const why = cannotRecord() ?? whyNotRecorded(rec, false, here, tracesDir);
+  if (why) {
+    console.error(`diagrams: cannot record ${rec.name} here: ${why}`);
+    return 1;
+  }
+  const recorder = new Recorder();
+  try {
+    await rec.record(recorder);
+    writeTrace(tracesDir, rec, recorder.take(), here);
+  } finally {
+    recorder.close();
+  }
+  console.log(`wrote diagrams/traces/${rec.name}.jsonl and ${path.basename(signatureFile(tracesDir, rec))} (${here})`);
+  return 0;
+}
+
 export async function main(argv: string[], repo: string, declared: Record<string, LayerProtocols>): Promise<number> {
   const check = argv.includes('--check');
   const record = !argv.includes('--no-record');
@@ -46,6 +100,8 @@ export async function main(argv: string[], repo: string, declared: Record<string
   const dir = path.join(repo, 'diagrams');
   const tracesDir = path.join(dir, 'traces');
   const problems: string[] = [];
+  const onlyAt = argv.indexOf('--record-only');
+  if (onlyAt >= 0) return recordOnly(argv[onlyAt + 1], tracesDir);
 
   const diagrams = new Map<string, string>();
   diagrams.set('runtime-lifecycle.mmd', lifecycleMermaid());
@@ -60,22 +116,23 @@ export async function main(argv: string[], repo: string, declared: Record<string
 
   // Sequence diagrams: from the committed trace, after checking it against a fresh recording.
   // Recordings are compared only on the kind of machine they were made on: a cgroup v2 host joins
-  // one hierarchy where our v1 hybrid hosts join nine, a different trace for the same run.
-  const machineFile = path.join(tracesDir, 'recorded-on.txt');
-  const recordedOn = fs.existsSync(machineFile) ? fs.readFileSync(machineFile, 'utf8').trim() : undefined;
+  // one hierarchy where our v1 hybrid hosts join nine, a different trace for the same run. Most
+  // traces share diagrams/traces/recorded-on.txt; one made elsewhere (the CRIU guest) has its own.
   const here = machineSignature();
-  const otherMachine = check && recordedOn !== undefined && recordedOn !== here ? `the traces were recorded on "${recordedOn}", this machine has "${here}"` : undefined;
-  const why = record ? (otherMachine ?? cannotRecord()) : 'recording skipped (--no-record)';
-  if (why) console.log(`diagrams: ${why}; the sequence diagrams are checked against their committed traces only`);
-  const recorder = why ? undefined : new Recorder();
+  const globalWhy = record ? cannotRecord() : 'recording skipped (--no-record)';
+  if (globalWhy) console.log(`diagrams: ${globalWhy}; the sequence diagrams are checked against their committed traces only`);
+  const sharedOn = readSignature(signatureFile(tracesDir));
+  const sharedOther = check && sharedOn !== undefined && sharedOn !== here ? `the traces were recorded on "${sharedOn}", this machine has "${here}"` : undefined;
+  if (!globalWhy && sharedOther) console.log(`diagrams: ${sharedOther}; the sequence diagrams recorded there are checked against their committed traces only`);
+  const recorder = globalWhy ? undefined : new Recorder();
   try {
     for (const rec of RECORDINGS) {
       const file = path.join(tracesDir, `${rec.name}.jsonl`);
       const committed = fs.existsSync(file) ? parseTrace(fs.readFileSync(file, 'utf8')) : undefined;
       let trace: TraceRecord[] | undefined = committed;
-      const missing = rec.needs.filter((b) => !onPath(b));
-      if (recorder && missing.length) console.log(`diagrams: ${rec.name}: not recorded (${missing.join(', ')} not on PATH)`);
-      if (recorder && !missing.length) {
+      const why = recorder ? whyNotRecorded(rec, check, here, tracesDir) : globalWhy;
+      if (recorder && why && !(sharedOther && !rec.ownSignature)) console.log(`diagrams: ${rec.name}: not recorded (${why})${committed ? '; checked against its committed trace' : ''}`);
+      if (recorder && !why) {
         // A recording whose shape (see traceShape: each Strata program's calls in order, the real
         // programs' calls in any order; never times) equals the committed one leaves the committed
         // file, and so the diagram, alone. A slow machine can still add a call (one more State
@@ -89,16 +146,14 @@ export async function main(argv: string[], repo: string, declared: Record<string
         if (!committed || traceShape(fresh, rec.unordered) !== traceShape(committed, rec.unordered)) {
           if (check) problems.push(`diagrams/traces/${rec.name}.jsonl differs from a fresh recording: run npm run diagrams\n${firstDifference(committed ?? [], fresh)}`);
           else {
-            fs.mkdirSync(tracesDir, { recursive: true });
-            fs.writeFileSync(file, traceText(fresh));
-            fs.writeFileSync(machineFile, `${here}\n`);
+            writeTrace(tracesDir, rec, fresh, here);
             console.log(`wrote diagrams/traces/${rec.name}.jsonl`);
             trace = fresh;
           }
         }
       }
       if (trace) diagrams.set(`${rec.name}.mmd`, traceToMermaid(trace, { title: rec.title }));
-      else problems.push(`diagrams/traces/${rec.name}.jsonl is missing: run npm run diagrams as root`);
+      else problems.push(`diagrams/traces/${rec.name}.jsonl is missing: run npm run diagrams as root${rec.unavailable ? ' on a machine where it can be recorded' : ''}`);
     }
   } finally {
     recorder?.close();

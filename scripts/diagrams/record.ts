@@ -33,6 +33,19 @@ export interface Recording {
    * below interleave differently from run to run, more so on a loaded machine.
    */
   unordered?: string[];
+  /**
+   * Why this recording cannot be made on this machine, or undefined when it can (beyond `needs`):
+   * checkpoint/restore needs a CRIU whose `criu check` passes. Where it cannot, the diagram is
+   * drawn from the committed trace, which is then checked as it is.
+   */
+  unavailable?: () => string | undefined;
+  /**
+   * The trace is made on another kind of machine than the others (the CRIU guest VM of
+   * scripts/vm) and carries its own signature file, diagrams/traces/<name>.recorded-on.txt, instead
+   * of the shared recorded-on.txt: a machine of the other kind checks it against the committed
+   * trace only, and keeps recording the others live.
+   */
+  ownSignature?: boolean;
 }
 
 export const RECORDINGS: Recording[] = [
@@ -57,6 +70,14 @@ export const RECORDINGS: Recording[] = [
     record: (r) => r.engineRun({ client: 'docker', manager: 'containerd', runtime: 'io.containerd.runc.v2' }),
   },
   {
+    name: 'checkpoint-containerd-shim-runtime',
+    title: 'ctr c checkpoint --task, then ctr c restore --live: containerd, containerd-shim-strata-v2, strata-runtime, criu',
+    needs: ['containerd', 'ctr', 'containerd-shim-strata-v2', 'strata-runtime', 'criu'],
+    unavailable: criuUnavailable,
+    ownSignature: true,
+    record: (r) => r.ctrCheckpointRestore(),
+  },
+  {
     name: 'cri-pod-start',
     title: 'a CRI pod start (runp, create, start) by strata-crictl: strata-cri, strata-manager, containerd-shim-strata-v2, strata-runtime',
     needs: ['strata-crictl', 'strata-cri', 'strata-manager', 'containerd-shim-strata-v2', 'strata-runtime'],
@@ -67,6 +88,49 @@ export const RECORDINGS: Recording[] = [
 
 export const onPath = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 const nap = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Why CRIU cannot checkpoint here (`criu check` fails: CRIU's first error), or undefined. */
+export function criuUnavailable(): string | undefined {
+  const r = spawnSync('criu', ['check'], { encoding: 'utf8', timeout: 120_000 });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return 'criu is not installed';
+  if (r.status === 0) return undefined;
+  const first = `${r.stderr ?? ''}\n${r.stdout ?? ''}`.split('\n').find((l) => /^Error/.test(l.trim()));
+  return `criu check fails${first ? `: ${first.trim().replace(/^Error\s*\([^)]*\):\s*/, '')}` : ''}`;
+}
+
+/**
+ * CRIU writes no trace. The recorder puts this stand-in first on the PATH of everything it runs:
+ * it runs the real criu with the same arguments, descriptors and environment, and appends one
+ * line for the call (the caller named as processName() names it, the container id being the last
+ * argument of the runtime's command line), like the line the recorder writes for ctr. It does not
+ * exec the real criu (it must see it end), so `criu restore --restore-sibling` makes the restored
+ * process its child: a detached restore, as every caller here does, hands it on to the shim (the
+ * subreaper) when the stand-in exits, as it would when the runtime exits.
+ */
+export function criuStandIn(realCriu: string): string {
+  return `#!/bin/bash
+# criu, timed for a trace: written by scripts/diagrams/record.ts (see criuStandIn there)
+ns() { local t; t=$(date +%s%N); echo "$((t / 1000000)).$(printf %03d $(((t / 1000) % 1000)))"; }
+start=$(ns)
+${JSON.stringify(realCriu)} "$@"
+status=$?
+end=$(ns)
+if [ -n "\${STRATA_TRACE:-}" ]; then
+  argv=()
+  while IFS= read -r -d '' a; do argv+=("$a"); done < "/proc/$PPID/cmdline"
+  caller=\${argv[0]##*/}
+  if [[ $caller =~ ^node ]]; then
+    for a in "\${argv[@]:1}"; do [[ $a == -* ]] || { caller=\${a##*/}; caller=\${caller%.mjs}; break; }; done
+  fi
+  container=\${argv[\${#argv[@]}-1]}
+  result=ok
+  [ "$status" = 0 ] || result="error: exit status $status"
+  printf '{"ts":%s,"end":%s,"layer":"runtime","from":"%s","to":"criu","protocol":"criu-cli","op":"%s","ids":{"container":"%s"},"result":"%s"}\\n' \\
+    "$start" "$end" "$caller" "$1" "$container" "$result" >> "$STRATA_TRACE"
+fi
+exit $status
+`;
+}
 
 /** Why recordings cannot run here, or undefined. */
 export function cannotRecord(): string | undefined {
@@ -81,9 +145,21 @@ export class Recorder {
   private containerd?: ChildProcess;
   private readonly sock = path.join(this.dir, 'containerd.sock');
 
-  /** The environment of every recorded program: ours plus STRATA_TRACE. */
+  /** Where the criu stand-in is (see criuStandIn), when this machine has a criu. */
+  private readonly bin = path.join(this.dir, 'bin');
+
+  constructor() {
+    const real = spawnSync('sh', ['-c', 'command -v criu'], { encoding: 'utf8' }).stdout?.trim();
+    if (real) {
+      fs.mkdirSync(this.bin);
+      fs.writeFileSync(path.join(this.bin, 'criu'), criuStandIn(real), { mode: 0o755 });
+    }
+  }
+
+  /** The environment of every recorded program: ours plus STRATA_TRACE (and the criu stand-in first on PATH). */
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env, ...extra, STRATA_TRACE: this.traceFile };
+    if (fs.existsSync(this.bin)) env.PATH = `${this.bin}:${env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
     delete env.NODE_EXTRA_CA_CERTS; // ~30 ms per Node start, and every layer here is Node
     return env;
   }
@@ -152,6 +228,57 @@ export class Recorder {
     this.waitForShims();
     const line = { ts: start, end, layer: 'client', from: 'ctr', to: 'containerd', protocol: 'containerd-grpc', op: `ctr ${shown.join(' ')}`, ids: { container: 'demo' }, result: 'ok', detail: `exit status ${r.status}` };
     fs.appendFileSync(this.traceFile, `${JSON.stringify(line)}\n`);
+  }
+
+  /**
+   * A counter's task checkpointed and restored through the private containerd and our shim:
+   * `ctr c checkpoint --task` (containerd: Checkpoint to the shim, which runs `strata-runtime
+   * checkpoint`, which runs criu; the images become content and an image), then, after the
+   * original is removed (not in the trace), `ctr c restore --live` (a new container and a task
+   * created with the checkpoint: the shim runs `strata-runtime restore`, which runs criu). Only
+   * these two commands are kept: the first start and the removals are other diagrams.
+   */
+  async ctrCheckpointRestore(): Promise<void> {
+    this.startContainerd();
+    const ref = 'strata.local/checkpoint/demo:1';
+    // `ctr run -d` gives the task the host's /dev/null, which CRIU cannot dump: the counter moves
+    // its streams into the container (its /dev/shm is saved with it).
+    const counter = 'exec </dev/null >/dev/shm/count 2>&1; i=0; while :; do echo $i; i=$((i+1)); sleep 0.1; done';
+    const run = this.ctr(['run', '-d', '--runtime', 'io.containerd.strata.v2', IMAGE_REF, 'demo', 'sh', '-c', counter], 300_000);
+    if (run.status !== 0) throw new Error(`ctr run -d failed (${run.status}): ${run.stderr}`);
+    const client = (args: string[], timeout: number) => {
+      const start = Date.now();
+      const r = this.ctr(args, timeout);
+      const end = Date.now();
+      if (r.status !== 0) throw new Error(`ctr ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+      const line = { ts: start, end, layer: 'client', from: 'ctr', to: 'containerd', protocol: 'containerd-grpc', op: `ctr ${args.join(' ')}`, ids: { container: 'demo' }, result: 'ok' };
+      fs.appendFileSync(this.traceFile, `${JSON.stringify(line)}\n`);
+    };
+    const removeDemo = () => {
+      this.ctr(['t', 'kill', '-s', 'SIGKILL', 'demo']);
+      const until = Date.now() + 60_000;
+      while (Date.now() < until && /demo\s+\d+\s+RUNNING/.test(this.ctr(['t', 'ls']).stdout ?? '')) nap(200);
+      this.ctr(['t', 'rm', '-f', 'demo']);
+      this.ctr(['c', 'rm', 'demo']);
+      this.waitForShims();
+    };
+    try {
+      fs.writeFileSync(this.traceFile, '');
+      client(['c', 'checkpoint', '--task', 'demo', ref], 900_000);
+      const checkpointed = fs.readFileSync(this.traceFile, 'utf8');
+      removeDemo();
+      fs.writeFileSync(this.traceFile, checkpointed);
+      client(['c', 'restore', '--live', 'demo', ref], 900_000);
+      const teardown = Date.now();
+      removeDemo();
+      const kept = fs.readFileSync(this.traceFile, 'utf8').split('\n').filter((l) => l && (JSON.parse(l) as { ts: number }).ts < teardown);
+      fs.writeFileSync(this.traceFile, `${kept.join('\n')}\n`);
+    } finally {
+      const text = fs.readFileSync(this.traceFile, 'utf8');
+      removeDemo();
+      this.ctr(['images', 'rm', ref]);
+      fs.writeFileSync(this.traceFile, text);
+    }
   }
 
   private manager?: ChildProcess;

@@ -21,6 +21,8 @@ export const STACK_ROLES: { role: string; names: RegExp }[] = [
   { role: 'container manager', names: /^(containerd|strata-manager)$/ },
   { role: 'shim', names: /^(containerd-shim.*|conmon)$/ },
   { role: 'OCI runtime', names: /^(strata-runtime|runc|crun|youki|runsc)$/ },
+  // CRIU, which the runtimes run for checkpoint and restore (checkpoint-containerd-shim-runtime).
+  { role: 'checkpoint/restore', names: /^criu$/ },
   { role: 'kernel', names: /^kernel$/ },
 ];
 
@@ -118,7 +120,7 @@ export function escapeLabel(s: string): string {
 const idOf = (name: string) => name.replace(/[^A-Za-z0-9_]/g, '_');
 
 /** Protocols whose calls are runs of a binary. */
-const COMMAND_LINE = new Set(['runc-cli', 'shim-cli']);
+const COMMAND_LINE = new Set(['runc-cli', 'shim-cli', 'criu-cli']);
 
 function callLabel(group: TraceRecord[], replied: boolean): string {
   const n = group.reduce((s, r) => s + (r.count ?? 1), 0);

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileLine, formatDiff, matchOutput, outputLines } from '../../tutorials/runner/expect';
-import { cgroupMountPoints, unescapeMountPath } from '../../tutorials/runner/host';
+import { cgroupMountPoints, criuCheckReason, detectCriu, unescapeMountPath } from '../../tutorials/runner/host';
 import { NAME_PREFIX } from '../../tutorials/runner/leaks';
 import { hostMatches, lessonNumber, lintLesson, parseLesson, parseMarks, tokenizeMarks } from '../../tutorials/runner/lesson';
-import { parseArgs } from '../../tutorials/runner/main';
+import { hostFactsFor, parseArgs, skipReason } from '../../tutorials/runner/main';
 import { LessonSession, shellQuote } from '../../tutorials/runner/session';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -58,6 +58,18 @@ describe('marks', () => {
     expect(hostMatches(parseMarks('only=!cgroup-hybrid').only, hybrid)).toBe(false);
     expect(hostMatches(parseMarks('only=!cgroup-hybrid').only, ['cgroup-v2'])).toBe(true);
     expect(hostMatches(parseMarks('only=cgroup-v2,cgroup-hybrid').only, hybrid)).toBe(true);
+  });
+
+  it('knows the criu tag: a step for hosts where CRIU works, and its negation', () => {
+    expect(parseMarks('only=criu').only).toEqual([{ tag: 'criu', negated: false }]);
+    expect(parseMarks('only=!criu').only).toEqual([{ tag: 'criu', negated: true }]);
+    const withCriu = ['cgroup-v2', 'criu'] as const;
+    const without = ['cgroup-v1', 'cgroup-hybrid'] as const;
+    expect(hostMatches(parseMarks('only=criu').only, withCriu)).toBe(true);
+    expect(hostMatches(parseMarks('only=criu').only, without)).toBe(false);
+    expect(hostMatches(parseMarks('only=!criu').only, without)).toBe(true);
+    expect(hostMatches(parseMarks('only=!criu').only, withCriu)).toBe(false);
+    expect(() => parseMarks('only=criu-works')).toThrow(/unknown host tag "criu-works" .*criu/);
   });
 });
 
@@ -223,6 +235,36 @@ describe('host detection', () => {
       { point: '/sys/fs/cgroup/memory', type: 'cgroup' },
     ]);
     expect(unescapeMountPath('/mnt/with\\040space')).toBe('/mnt/with space');
+  });
+
+  // What CRIU 3.17 prints on a 6.18 kernel (this project's hosts).
+  const vdsoFailure = [
+    'Error (criu/vdso.c:381): vdso: Unexpected rt vDSO area bounds',
+    'Error (criu/vdso.c:613): vdso: Failed to fill self vdso symtable',
+    'Error (criu/kerndat.c:1615): kerndat_vdso_fill_symtable failed when initializing kerndat.',
+    'Error (criu/crtools.c:260): Could not initialize kernel features detection.',
+  ].join('\n');
+
+  it('takes CRIU\'s reason from criu check: the first error, without the source position', () => {
+    expect(criuCheckReason(vdsoFailure)).toBe('vdso: Unexpected rt vDSO area bounds');
+    expect(criuCheckReason('Warn  (criu/cr-check.c:1230): something\nError (criu/util.c:12): no way\n')).toBe('no way');
+    expect(criuCheckReason('\nsomething else went wrong\n')).toBe('something else went wrong');
+  });
+
+  it('tags a host criu only when criu check exits 0', () => {
+    expect(detectCriu(() => ({ status: 0, output: 'Looks good.\n', missing: false }))).toEqual({ works: true, why: 'criu check passes' });
+    expect(detectCriu(() => ({ status: 1, output: vdsoFailure, missing: false }))).toEqual({ works: false, why: 'criu check fails: vdso: Unexpected rt vDSO area bounds' });
+    expect(detectCriu(() => ({ status: null, output: '', missing: true }))).toEqual({ works: false, why: 'criu is not installed (not on PATH)' });
+  });
+
+  it('says why a criu step skips, with CRIU\'s reason', () => {
+    const host = { tags: ['cgroup-v1', 'cgroup-hybrid'] as ('cgroup-v1' | 'cgroup-hybrid')[], root: true, cgroups: 'cgroup v1 hybrid, cgroup2 at /sys/fs/cgroup/unified', cgroupMounts: [], criu: 'criu check fails: vdso: Unexpected rt vDSO area bounds' };
+    const step = parseLesson(`# t\n\n${fence}sh only=criu\ntrue\n${fence}\n`, 'tutorials/99-t.md').steps[0];
+    expect(skipReason(step, host)).toBe('only on hosts where criu check passes (this host: criu check fails: vdso: Unexpected rt vDSO area bounds)');
+    const v2 = parseLesson(`# t\n\n${fence}sh only=cgroup-v2\ntrue\n${fence}\n`, 'tutorials/99-t.md').steps[0];
+    expect(skipReason(v2, host)).toBe('only on cgroup-v2 (this host: cgroup v1 hybrid, cgroup2 at /sys/fs/cgroup/unified)');
+    expect(skipReason(parseLesson(`# t\n\n${fence}sh only=!criu\ntrue\n${fence}\n`, 'tutorials/99-t.md').steps[0], host)).toBeUndefined();
+    expect(hostFactsFor(parseMarks('only=criu,cgroup-v2').only, host)).toBe('cgroup v1 hybrid, cgroup2 at /sys/fs/cgroup/unified; criu check fails: vdso: Unexpected rt vDSO area bounds');
   });
 });
 

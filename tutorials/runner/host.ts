@@ -1,6 +1,9 @@
 // What kind of machine the tutorials run on: the cgroup layout decides which variant of a step
-// runs (`only=cgroup-v1|cgroup-v2|cgroup-hybrid`). Detected, never assumed: the project's machines
-// are cgroup v1 "hybrid", classroom VMs are pure cgroup v2.
+// runs (`only=cgroup-v1|cgroup-v2|cgroup-hybrid`), and whether CRIU works decides the
+// checkpoint/restore steps (`only=criu`, `only=!criu`). Detected, never assumed: the project's
+// machines are cgroup v1 "hybrid" on a kernel too new for their CRIU, classroom VMs are pure
+// cgroup v2 on Debian 12's kernel, where CRIU works.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { HostTag } from './lesson';
 
@@ -11,6 +14,35 @@ export interface HostFacts {
   cgroups: string;
   /** Where cgroup hierarchies are mounted (leak checks walk them). */
   cgroupMounts: string[];
+  /** For the report: "criu check passes", or why CRIU cannot run here (CRIU's own words). */
+  criu: string;
+}
+
+/**
+ * CRIU's reason from `criu check` output: its first "Error (file:line): ..." line without the
+ * source position (the first error is the cause, the ones after it are consequences).
+ */
+export function criuCheckReason(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = lines.find((l) => /^Error\b/.test(l)) ?? lines[lines.length - 1];
+  return first ? first.replace(/^Error\s*(\([^)]*\))?:?\s*/, '') : 'no output';
+}
+
+/**
+ * Can CRIU checkpoint and restore here? `criu check` tests the kernel features CRIU needs (and
+ * whether it understands this kernel's vDSO): exit status 0 means yes.
+ */
+export function detectCriu(run: (cmd: string, args: string[]) => { status: number | null; output: string; missing: boolean } = runCommand): { works: boolean; why: string } {
+  const r = run('criu', ['check']);
+  if (r.missing) return { works: false, why: 'criu is not installed (not on PATH)' };
+  if (r.status === 0) return { works: true, why: 'criu check passes' };
+  return { works: false, why: `criu check fails: ${criuCheckReason(r.output)}` };
+}
+
+function runCommand(cmd: string, args: string[]): { status: number | null; output: string; missing: boolean } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  return { status: r.status, output: `${r.stderr ?? ''}\n${r.stdout ?? ''}`, missing };
 }
 
 /** Mount points of cgroup and cgroup2 file systems, from a mountinfo text. */
@@ -49,5 +81,7 @@ export function detectHost(): HostFacts {
       cgroups += ` hybrid, cgroup2 at ${hybrid.point}`;
     }
   }
-  return { tags, root: process.getuid?.() === 0, cgroups, cgroupMounts: mounts.map((m) => m.point) };
+  const criu = detectCriu();
+  if (criu.works) tags.push('criu');
+  return { tags, root: process.getuid?.() === 0, cgroups, cgroupMounts: mounts.map((m) => m.point), criu: criu.why };
 }

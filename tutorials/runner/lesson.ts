@@ -8,8 +8,12 @@
 //
 // Pure logic: no file system, no processes (unit-tested in scripts/test/tutorials.test.ts).
 
-/** Facts about the machine a step may require (`only=...`). */
-export const HOST_TAGS = ['cgroup-v1', 'cgroup-v2', 'cgroup-hybrid'] as const;
+/**
+ * Facts about the machine a step may require (`only=...`): its cgroup layout, and `criu` for a
+ * host where CRIU can checkpoint and restore (`criu` on PATH and `criu check` passes; CRIU 3.17
+ * fails it on kernels newer than itself, so lessons show the real thing only where it works).
+ */
+export const HOST_TAGS = ['cgroup-v1', 'cgroup-v2', 'cgroup-hybrid', 'criu'] as const;
 export type HostTag = (typeof HOST_TAGS)[number];
 
 export interface OnlyTerm {
@@ -166,8 +170,14 @@ export function hostMatches(only: OnlyTerm[], hostTags: readonly HostTag[]): boo
   return only.some((t) => hostTags.includes(t.tag) !== t.negated);
 }
 
+/** How a report names a tag: cgroup tags by name, `criu` by what it means. */
+function describeTag(t: OnlyTerm): string {
+  if (t.tag === 'criu') return t.negated ? 'hosts where criu check fails (or criu is missing)' : 'hosts where criu check passes';
+  return t.negated ? `not ${t.tag}` : t.tag;
+}
+
 export function describeOnly(only: OnlyTerm[]): string {
-  return only.map((t) => (t.negated ? `not ${t.tag}` : t.tag)).join(' or ');
+  return only.map(describeTag).join(' or ');
 }
 
 const FENCE = /^( {0,3})(`{3,}|~{3,})\s*([^`]*)$/;

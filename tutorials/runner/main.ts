@@ -12,7 +12,7 @@ import { detectHost, type HostFacts } from './host';
 import { findLeaks, reapLeaks, removeTree } from './leaks';
 import {
   DEFAULT_TIMEOUT_SECONDS, describeOnly, hostMatches, lintLesson, parseLesson,
-  type Lesson, type Step,
+  type Lesson, type OnlyTerm, type Step,
 } from './lesson';
 import { LessonSession, type StepResult } from './session';
 
@@ -156,9 +156,17 @@ function statusWord(o: Outcome): string {
   }
 }
 
-function skipReason(step: Step, host: HostFacts): string | undefined {
+/** The facts behind a step's `only=` terms, as the report shows them ("this host: ..."). */
+export function hostFactsFor(only: OnlyTerm[], host: Pick<HostFacts, 'cgroups' | 'criu'>): string {
+  const facts: string[] = [];
+  if (only.some((t) => t.tag.startsWith('cgroup-'))) facts.push(host.cgroups);
+  if (only.some((t) => t.tag === 'criu')) facts.push(host.criu);
+  return facts.join('; ');
+}
+
+export function skipReason(step: Step, host: HostFacts): string | undefined {
   if (step.marks.root && !host.root) return 'needs root';
-  if (!hostMatches(step.marks.only, host.tags)) return `only on ${describeOnly(step.marks.only)} (this host: ${host.cgroups})`;
+  if (!hostMatches(step.marks.only, host.tags)) return `only on ${describeOnly(step.marks.only)} (this host: ${hostFactsFor(step.marks.only, host)})`;
   return undefined;
 }
 
@@ -336,7 +344,7 @@ export async function main(repo: string, argv: string[]): Promise<number> {
   };
   for (const k of ['NODE_EXTRA_CA_CERTS', 'BASH_ENV', 'ENV', 'CDPATH']) delete env[k];
   const dirPrefix = path.join(os.tmpdir(), 'strata-tutorial-');
-  console.log(dim(`tutorials: host ${host.cgroups}, ${host.root ? 'root' : `uid ${process.getuid?.()} (root steps skip)`}; ${bin.notes.join('; ')}`));
+  console.log(dim(`tutorials: host ${host.cgroups}, ${host.criu}, ${host.root ? 'root' : `uid ${process.getuid?.()} (root steps skip)`}; ${bin.notes.join('; ')}`));
 
   removeStaleDirs(env);
 

@@ -7,6 +7,7 @@
 //   --containerd-namespace   default moby
 //   --iptables=BOOL, --bridge NAME|none, --log-level, --snapshotter
 //   --add-runtime NAME=PATH (repeatable), --default-runtime NAME, --default-shim SHIM (runtimes.ts)
+//   --experimental           off by default, as in dockerd: turns on checkpoint/restore (CRIU)
 import { DEFAULT_ADDRESS } from '@strata/manager';
 import { invalidParam } from './errors';
 import { parseAddRuntime, Runtimes, SHIMS } from './runtimes';
@@ -29,6 +30,8 @@ export interface EngineConfig {
   /** --default-shim: the shim of --add-runtime runtimes (default: the default runtime's shim). */
   defaultShim?: string;
   snapshotter: string;
+  /** --experimental: serve the experimental endpoints (checkpoints); announced on /_ping and /info. */
+  experimental: boolean;
 }
 
 /** The runtimes this configuration knows (throws naming the flag when they do not fit together). */
@@ -51,6 +54,7 @@ export const DEFAULTS: EngineConfig = {
   defaultRuntime: 'io.containerd.strata.v2',
   addRuntimes: {},
   snapshotter: 'overlayfs',
+  experimental: false,
 };
 
 export const USAGE = `Usage: strata-engine [OPTIONS]
@@ -73,6 +77,7 @@ Options:
       --default-shim string     Shim that drives --add-runtime runtimes (default: the default runtime's
                                 shim when it is one, else io.containerd.strata.v2)
       --snapshotter string      Manager snapshotter for container root filesystems (default "overlayfs")
+      --experimental            Enable experimental features: checkpoint and restore with CRIU
   -v, --version                 Print version information and quit
   -h, --help                    Print usage
 `;
@@ -132,6 +137,12 @@ export function parseArgs(argv: string[]): ParsedArgs {
         const v = inline ?? 'true';
         if (!['true', 'false', '1', '0'].includes(v)) throw invalidParam(`invalid argument "${v}" for "--iptables" flag: must be true or false`);
         c.iptables = v === 'true' || v === '1';
+        break;
+      }
+      case '--experimental': {
+        const v = inline ?? 'true';
+        if (!['true', 'false', '1', '0'].includes(v)) throw invalidParam(`invalid argument "${v}" for "--experimental" flag: must be true or false`);
+        c.experimental = v === 'true' || v === '1';
         break;
       }
       case '-b':

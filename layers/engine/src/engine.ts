@@ -9,6 +9,8 @@ import { ManagerClient } from '@strata/manager';
 import { networkRoutes } from './api/networkRoutes';
 import { ApiServer } from './api/server';
 import { Builder, serveBuild } from './build';
+import { checkpointRoutes } from './checkpoints/routes';
+import { CheckpointService } from './checkpoints/service';
 import type { Route } from './api/types';
 import { socketPath, runtimesOf, type EngineConfig } from './config';
 import type { Runtimes } from './runtimes';
@@ -33,6 +35,7 @@ export class Engine {
   readonly network: NetworkController;
   readonly containers: ContainerService;
   readonly execs: ExecService;
+  readonly checkpoints: CheckpointService;
   readonly builder: Builder;
   readonly runtimes: Runtimes;
   server?: ApiServer;
@@ -69,6 +72,7 @@ export class Engine {
       log,
     });
     this.execs = new ExecService(this.containers);
+    this.checkpoints = new CheckpointService(this.containers, config.experimental);
     this.builder = new Builder({
       client: this.client,
       workDir: path.join(config.dataRoot, 'builder'),
@@ -107,9 +111,11 @@ export class Engine {
         runtimes: this.runtimes.info(),
         managerAddress: c.containerd,
         iptables: c.iptables,
+        experimental: c.experimental,
         imageCount: async () => (await this.client.images.list()).filter((i) => !i.name.includes('@')).length,
       }),
-      ...containerRoutes(this.containers, this.execs),
+      ...containerRoutes(this.containers, this.execs, this.checkpoints),
+      ...checkpointRoutes(this.checkpoints),
       ...this.events.routes(),
       ...this.images.routes(),
       ...this.volumes.routes(),
@@ -133,10 +139,11 @@ export class Engine {
     await this.network.init();
     await this.images.init().catch((e) => this.log('warn', 'preloading default images failed', { err: String(e) }));
     await recoverContainers(this.containers);
+    this.checkpoints.sweep();
     // volumes remember their users across restarts; users whose containers are gone must not keep
     // a volume from `docker volume rm` forever
     this.volumes.keepUsers(new Set(this.containers.store.all().map((x) => x.Id)));
-    this.server = new ApiServer({ routes: this.routes(), log: this.log, serverHeader: `Strata-Engine/${VERSION} (linux)` });
+    this.server = new ApiServer({ routes: this.routes(), log: this.log, serverHeader: `Strata-Engine/${VERSION} (linux)`, experimental: c.experimental });
     for (const h of c.hosts) await this.server.listen(socketPath(h));
   }
 

@@ -7,7 +7,24 @@ import { EngineError, type EngineErrorKind } from './errors';
 export const containerStates = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
 export type ContainerState = (typeof containerStates)[number];
 
-export type ContainerOp = 'start' | 'stop' | 'kill' | 'pause' | 'unpause' | 'restart' | 'remove' | 'forceRemove' | 'exec' | 'attach' | 'rename' | 'exit' | 'autoRestart' | 'restartDelayElapsed';
+export type ContainerOp =
+  | 'start'
+  | 'stop'
+  | 'kill'
+  | 'pause'
+  | 'unpause'
+  | 'restart'
+  | 'remove'
+  | 'forceRemove'
+  | 'exec'
+  | 'attach'
+  | 'rename'
+  | 'checkpoint'
+  | 'checkpointExit'
+  | 'restore'
+  | 'exit'
+  | 'autoRestart'
+  | 'restartDelayElapsed';
 
 export interface OpRule {
   /** States where the operation proceeds. */
@@ -98,6 +115,39 @@ export const containerOps: Readonly<Record<ContainerOp, OpRule>> = {
     call: 'POST /containers/{id}/rename',
     refusals: { removing: ['conflict', 'cannot rename container %id: it is being removed'] },
     refusal: ['conflict', 'cannot rename container %id'],
+  },
+  // Checkpoint and restore (experimental, CRIU): a checkpoint needs a live task, as dockerd asks
+  // for the running task first (a paused one is frozen already: CRIU dumps it as it is). With
+  // Exit (the CLI's default, no --leave-running) CRIU kills the processes after the dump and the
+  // container ends as exited, counted as stopped on purpose: the restart policy leaves it alone.
+  checkpoint: {
+    from: ['running', 'paused'],
+    call: 'POST /containers/{id}/checkpoints',
+    refusals: { restarting: ['conflict', 'container %id is restarting, wait until the container is running'] },
+    refusal: notRunning,
+  },
+  checkpointExit: {
+    from: ['running', 'paused'],
+    to: 'exited',
+    call: 'POST /containers/{id}/checkpoints (Exit)',
+    refusals: { restarting: ['conflict', 'container %id is restarting, wait until the container is running'] },
+    refusal: notRunning,
+  },
+  // A restore is a start whose task CRIU brings back from the images. Unlike a plain start, asking
+  // it of a running container is an error, not "already started": the request names a process
+  // image the running one would silently not be replaced by.
+  restore: {
+    from: ['created', 'exited'],
+    to: 'running',
+    call: 'POST /containers/{id}/start?checkpoint=NAME',
+    refusals: {
+      running: ['conflict', 'cannot restore a checkpoint into container %id: it is running (stop it first, or restore into another container)'],
+      paused: ['conflict', 'cannot restore a checkpoint into container %id: it is paused (stop it first)'],
+      restarting: ['conflict', 'cannot restore a checkpoint into container %id: it is restarting (stop it first)'],
+      removing: removal,
+      dead: removal,
+    },
+    refusal: ['conflict', 'cannot restore a checkpoint into container %id in state %state'],
   },
   exit: { from: ['running', 'paused'], to: 'exited', call: 'TaskExit (the process ended)', refusals: {}, refusal: ['conflict', 'container %id is not running'] },
   autoRestart: { from: ['exited'], to: 'restarting', call: 'restart policy (after an exit)', refusals: {}, refusal: ['conflict', 'container %id is not exited'] },

@@ -58,6 +58,8 @@ describe.skipIf(!ready)('strata daemon auto-start (private paths)', () => {
     expect(said).toBe(`strata: started strata-engine (log: ${path.join(p.logDir, 'engine.log')})\n`);
     const enginePid = pidOf(p.enginePidfile);
     const managerPid = pidOf(p.managerPidfile);
+    // experimental, so that `strata checkpoint` works out of the box
+    expect(fs.readFileSync(`/proc/${enginePid}/cmdline`, 'utf8').split('\0')).toContain('--experimental');
     // detached: each leads its own session, not ours
     for (const pid of [enginePid, managerPid]) {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');

@@ -13,8 +13,15 @@ import { PrivateContainerd, sleep } from '@strata/shim/testing';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const engineBin = path.join(repo, 'layers/engine/dist/strata-engine.mjs');
+export const strataBin = path.join(repo, 'layers/engine/dist/strata.mjs');
 export const DOCKER = '/usr/local/bin/docker';
 export const haveDocker = fs.existsSync(DOCKER);
+/**
+ * The CLI the harness drives the engine with: the real docker CLI, or where there is none (the
+ * qemu guest of the checkpoint tests) strata itself, which prints the same for what the harness
+ * asks (version, ps -aq, rm -f, network prune).
+ */
+const harnessCli = haveDocker ? [DOCKER] : [process.execPath, strataBin];
 
 export interface RunResult {
   status: number | null;
@@ -41,6 +48,8 @@ export class EngineDaemon {
   constructor(
     readonly extraArgs: string[] = [],
     private readonly backend: 'strata-manager' | 'containerd' = 'strata-manager',
+    /** How long start() waits for the API (an emulated guest needs minutes: the image preload). */
+    private readonly startTimeoutMs = 30_000,
   ) {}
 
   start(): void {
@@ -56,12 +65,16 @@ export class EngineDaemon {
       [engineBin, '-H', `unix://${this.sock}`, '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--pidfile', this.pidfile, '--containerd', this.manager.sock, '--bridge', this.bridge, '--log-level', 'debug', ...this.extraArgs],
       { stdio: ['ignore', 'ignore', fs.openSync(path.join(this.dir, 'engine.log'), 'a')], env: { ...process.env } },
     );
-    const end = Date.now() + 30_000;
-    while (Date.now() < end && this.docker(['version', '--format', '{{.Server.APIVersion}}'], { timeout: 5_000 }).status !== 0) {
+    const t0 = Date.now();
+    const end = t0 + this.startTimeoutMs;
+    // (each probe is a CLI start: seconds of its own under emulation)
+    const probe = Math.max(5_000, this.startTimeoutMs / 10);
+    while (Date.now() < end && this.docker(['version', '--format', '{{.Server.APIVersion}}'], { timeout: probe }).status !== 0) {
       if (!this.alive()) break;
       sleep(100);
     }
-    if (this.docker(['version']).status !== 0) throw new Error(`strata-engine did not start:\n${this.log()}`);
+    const last = this.docker(['version']);
+    if (last.status !== 0) throw new Error(`strata-engine did not start (${Math.round((Date.now() - t0) / 1000)} s, ${this.alive() ? 'still running' : 'exited'}; ${last.stderr.trim()}):\n${this.log()}`);
   }
 
   /** SIGTERM (containers keep running: live restore) and wait for the exit; its exit code (null: still running after 15 s). */
@@ -93,7 +106,7 @@ export class EngineDaemon {
   }
 
   docker(args: string[], o: { input?: string; timeout?: number } = {}): RunResult {
-    const r = spawnSync(DOCKER, args, { encoding: 'utf8', input: o.input ?? '', timeout: o.timeout ?? 60_000, killSignal: 'SIGKILL', env: this.env() });
+    const r = spawnSync(harnessCli[0], [...harnessCli.slice(1), ...args], { encoding: 'utf8', input: o.input ?? '', timeout: o.timeout ?? 60_000, killSignal: 'SIGKILL', env: { ...this.env(), STRATA_NO_AUTOSTART: '1' } });
     return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   }
 

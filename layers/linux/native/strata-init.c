@@ -113,6 +113,7 @@ enum {
   OP_CHROOT_CHECK = 43,   /* unused placeholder kept for numbering stability */
   OP_MOUNT_BIND_SELF = 44,/* path flags                                  bind a path onto itself (rootfs) */
   OP_JOIN_KEYRING = 45,   /* name                                        a fresh session keyring (keyrings(7)) */
+  OP_REOPEN_DEV_NULL = 46,/*                                             stdio on the host's /dev/null -> the container's */
 };
 
 static int ctl_fd = 3;          /* the control socket */
@@ -836,6 +837,28 @@ static int last_cap(void) {
 
 static void run_ops(size_t from);
 
+
+/*
+ * Standard streams inherited from the caller that are the host's /dev/null (the usual case for a
+ * detached container) are the right device but a file of the host's mount tree, which the
+ * container cannot name. CRIU refuses to dump such a descriptor (it must find every open file
+ * inside the container's mounts), so, like runc, each of fds 0-2 that is the null device is
+ * replaced by the container's own /dev/null after pivot_root. Anything else (pipes, ptys, files)
+ * is left alone.
+ */
+static void reopen_dev_null(void) {
+  struct stat null_st;
+  if (stat("/dev/null", &null_st) < 0 || !S_ISCHR(null_st.st_mode)) return; /* no usable /dev/null: nothing to swap in */
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != null_st.st_rdev) continue;
+    int flags = fcntl(fd, F_GETFL);
+    int nfd = open("/dev/null", (flags >= 0 ? flags & O_ACCMODE : O_RDWR) | O_CLOEXEC);
+    if (nfd < 0) DIE_ERRNO("open the container's /dev/null for fd %d", fd);
+    if (dup3(nfd, fd, 0) < 0) DIE_ERRNO("dup the container's /dev/null to fd %d", fd);
+    close(nfd);
+  }
+}
 static void exec_op(const op_t *op) {
   unsigned pos;
   switch (op->code) {
@@ -1113,6 +1136,9 @@ static void exec_op(const op_t *op) {
     if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, str(op, 0)) < 0 && errno != ENOSYS)
       DIE_ERRNO("join session keyring %s", str(op, 0));
     break;
+  case OP_REOPEN_DEV_NULL:
+    reopen_dev_null();
+    break;
   default:
     die("unknown op %u", op->code);
   }
@@ -1141,6 +1167,7 @@ static const char *op_names[] = {
     [OP_EXEC] = "exec",                 [OP_SETSID] = "setsid",
     [OP_SET_PDEATHSIG] = "set-pdeathsig", [OP_MAKE_PRIVATE] = "make-private",
     [OP_MOUNT_BIND_SELF] = "bind-self",   [OP_JOIN_KEYRING] = "join-keyring",
+    [OP_REOPEN_DEV_NULL] = "reopen-dev-null",
 };
 
 static void run_ops(size_t from) {

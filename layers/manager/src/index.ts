@@ -5,6 +5,8 @@
 // both sides share (image references, manifests, tar archives, errors, the gRPC plumbing).
 export { ManagerClient, RemoteWriter, LEASE_HEADER, DEFAULT_ADDRESS, currentLease } from './client/client';
 export { newContainer, startTask, removeContainer, getImage, specAny, SPEC_TYPE_URL, PROCESS_TYPE_URL, type NewContainerOptions, type StdStreams } from './client/run';
+export { checkpointContainer, checkpointTask, checkpointTaskName, checkpointOptionsAny, CheckpointAnnotation, CHECKPOINT_LABEL, type CheckpointContainerOptions, type CheckpointTaskOptions, type CheckpointIndex } from './client/checkpoint';
+export { restoreContainer, readCheckpoint, checkpointPart, type RestoreOptions } from './client/restore';
 export { makeFifos, attach, FIFO_ROOT, type TaskFifos, type AttachedIO } from './client/io';
 export { containerSpec, DEFAULT_CAPS, type SpecOptions, type ImageConfig as SpecImageConfig } from './client/spec';
 export { resolveImage, unpackImage, unpackLayers, chainIds, type UnpackResult } from './client/unpack';

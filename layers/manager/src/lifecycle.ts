@@ -17,6 +17,7 @@ export type ManagerOp =
   | 'resumeTask'
   | 'killTask'
   | 'execTask'
+  | 'checkpointTask'
   | 'exit'
   | 'deleteTask';
 
@@ -62,6 +63,9 @@ export const managerOps: Readonly<Record<ManagerOp, OpRule>> = {
     refusals: { none: noContainer, container: noTask, stopped: ['NOT_FOUND', 'process already finished: task %id is stopped'] },
   },
   execTask: { from: ['created', 'running', 'paused'], call: 'Tasks.Exec', refusal: 'cannot exec in task %id in state %state', refusals: { none: noContainer, container: noTask } },
+  // CRIU dumps live processes: a created task has none yet, a stopped one none left. With
+  // CheckpointOptions.exit the task then exits, which the 'exit' rule below records.
+  checkpointTask: { from: ['running', 'paused'], call: 'Tasks.Checkpoint', refusal: 'cannot checkpoint task %id in state %state (CRIU needs running or paused processes)', refusals: { none: noContainer, container: noTask } },
   exit: { from: ['created', 'running', 'paused'], to: 'stopped', call: 'TaskExit event (from the shim)', refusal: 'task %id is not running' },
   deleteTask: { from: ['created', 'stopped'], to: 'container', call: 'Tasks.Delete', refusal: 'cannot delete task %id in state %state: kill it first', refusals: { none: noContainer, container: noTask } },
 };

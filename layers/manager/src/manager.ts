@@ -25,6 +25,8 @@ export interface ManagerPaths {
   snapshots: (name: string) => string;
   bundles: string;
   work: string;
+  /** Temporary CRIU image directories of Tasks.Checkpoint and checkpoint restores (volatile). */
+  checkpoints: string;
   uuid: string;
 }
 
@@ -36,6 +38,7 @@ export function managerPaths(c: Pick<ManagerConfig, 'root' | 'state'>): ManagerP
     snapshots: (name) => path.join(c.root, `io.containerd.snapshotter.v1.${name}`),
     bundles: path.join(c.state, 'io.containerd.runtime.v2.task'),
     work: path.join(c.root, 'io.containerd.runtime.v2.task'),
+    checkpoints: path.join(c.state, 'checkpoints'),
     uuid: path.join(c.root, 'uuid'),
   };
 }
@@ -92,6 +95,9 @@ export class Manager {
       setTempMountLocation(path.join(config.root, 'tmpmounts'));
       const stale = await cleanupTempMounts();
       if (stale.length) log('warn', `removed ${stale.length} temporary mounts left by a crash`, { mounts: stale });
+      // A checkpoint or restore cut short by a crash left its temporary CRIU images: no call
+      // can still be using them now.
+      fs.rmSync(m.paths.checkpoints, { recursive: true, force: true });
       m.snapshotters = await openSnapshotters({ db: m.db, root: (name) => m.paths.snapshots(name), log: (msg: string) => log('info', msg) });
       for (const s of Object.values(m.snapshotters)) {
         const removed = await s.cleanup();

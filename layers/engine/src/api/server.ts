@@ -27,16 +27,20 @@ export interface ApiServerOptions {
   log: Logger;
   /** Sent as the Server header ("Docker/<version> (linux)" in dockerd). */
   serverHeader: string;
+  /** --experimental: every response says so in its Docker-Experimental header, as dockerd's do. */
+  experimental?: boolean;
 }
 
 export class ApiServer {
   readonly router = new Router();
   private readonly servers: http.Server[] = [];
   private readonly sockets = new Set<Duplex>();
+  /** Sent on every response (this server's Server and Docker-Experimental values). */
+  private readonly headers: Record<string, string>;
 
   constructor(private readonly o: ApiServerOptions) {
     this.router.add(o.routes);
-    DEFAULT_HEADERS.Server = o.serverHeader;
+    this.headers = { ...DEFAULT_HEADERS, Server: o.serverHeader, 'Docker-Experimental': String(!!o.experimental) };
   }
 
   /** Listen on a unix socket, root-only (0600), replacing a stale socket file. */
@@ -48,8 +52,8 @@ export class ApiServer {
       /* absent */
     }
     const server = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 });
-    server.on('request', (req, res) => void this.handle(req, httpResponse(req, res)));
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handle(req, upgradeResponse(req, socket, head), socket, head));
+    server.on('request', (req, res) => void this.handle(req, httpResponse(req, res, this.headers)));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.handle(req, upgradeResponse(req, socket, this.headers), socket, head));
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -79,12 +83,16 @@ export class ApiServer {
   private async handle(raw: IncomingMessage, res: ApiResponse, upgradeSocket?: Duplex, head?: Buffer): Promise<void> {
     const start = now();
     const url = new URL(raw.url ?? '/', 'http://localhost');
+    // The path as sent: WHATWG URL parsing resolves "." and ".." segments, which would turn
+    // DELETE /containers/x/checkpoints/.. into DELETE /containers/x. A dot segment stays a
+    // parameter value here, and the handler refuses it as the bad name it is.
+    const rawPath = (raw.url ?? '/').startsWith('/') ? (raw.url ?? '/').split(/[?#]/)[0] : url.pathname;
     const method = (raw.method ?? 'GET').toUpperCase();
-    let op = `${method} ${url.pathname}`;
+    let op = `${method} ${rawPath}`;
     let error: unknown;
     const params: Record<string, string> = {};
     try {
-      const { version, path: p } = splitVersion(url.pathname);
+      const { version, path: p } = splitVersion(rawPath);
       const m = this.router.match(method, p);
       if (m === 'method') throw Object.assign(new EngineError('invalid', `method ${method} not allowed for ${p}`), { status: 405 });
       if (!m) throw new EngineError('notFound', `page not found`);
@@ -162,8 +170,8 @@ function readUpgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): Pr
 
 const DEFAULT_HEADERS: Record<string, string> = { Server: 'strata-engine', 'Api-Version': '1.50', Ostype: 'linux', 'Docker-Experimental': 'false' };
 
-function httpResponse(req: IncomingMessage, res: ServerResponse): ApiResponse {
-  for (const [k, v] of Object.entries(DEFAULT_HEADERS)) res.setHeader(k, v);
+function httpResponse(req: IncomingMessage, res: ServerResponse, defaults: Record<string, string>): ApiResponse {
+  for (const [k, v] of Object.entries(defaults)) res.setHeader(k, v);
   return {
     raw: res,
     json(status, body, headers = {}) {
@@ -187,9 +195,9 @@ function httpResponse(req: IncomingMessage, res: ServerResponse): ApiResponse {
 }
 
 /** Responses on a connection that asked for an upgrade: written raw, as HTTP/1.1, then the socket is ours. */
-function upgradeResponse(req: IncomingMessage, socket: Duplex, _head: Buffer): ApiResponse & { hijacked: boolean } {
+function upgradeResponse(req: IncomingMessage, socket: Duplex, defaults: Record<string, string>): ApiResponse & { hijacked: boolean } {
   const status = (code: number, headers: Record<string, string | number>) =>
-    `HTTP/1.1 ${code} ${REASONS[code] ?? 'Status'}\r\n${Object.entries({ ...DEFAULT_HEADERS, ...headers })
+    `HTTP/1.1 ${code} ${REASONS[code] ?? 'Status'}\r\n${Object.entries({ ...defaults, ...headers })
       .map(([k, v]) => `${k}: ${v}`)
       .join('\r\n')}\r\n\r\n`;
   const r = {

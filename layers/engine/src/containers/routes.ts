@@ -2,6 +2,7 @@
 import { MULTIPLEXED_STREAM, RAW_STREAM } from '../api/stdcopy';
 import type { Route } from '../api/types';
 import { EngineError, invalidParam } from '../errors';
+import type { CheckpointService } from '../checkpoints/service';
 import type { ExecService } from '../exec/exec';
 import { archiveRoutes } from './archiveRoutes';
 import { attachContainer, logsOptions, streamLogs } from './attach';
@@ -23,7 +24,7 @@ function intParam(q: URLSearchParams, k: string): number | undefined {
   return Number(v);
 }
 
-export function containerRoutes(svc: ContainerService, execs: ExecService): Route[] {
+export function containerRoutes(svc: ContainerService, execs: ExecService, checkpoints: CheckpointService): Route[] {
   return [
     {
       method: 'POST',
@@ -73,6 +74,12 @@ export function containerRoutes(svc: ContainerService, execs: ExecService): Rout
       method: 'POST',
       pattern: '/containers/{id}/start',
       handler: async (req, res) => {
+        // ?checkpoint=NAME (&checkpoint-dir=DIR): restore the task from a checkpoint (experimental)
+        const checkpoint = req.query.get('checkpoint');
+        if (checkpoint) {
+          await checkpoints.restore(req.params.id, checkpoint, req.query.get('checkpoint-dir') || undefined);
+          return res.empty(204);
+        }
         try {
           await svc.start(req.params.id);
         } catch (e) {

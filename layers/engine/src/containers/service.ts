@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { detectCgroupLayout, processCgroup } from '@strata/linux';
-import { chainIds, getImage, ManagerError, resolveImage, specAny, unpackLayers, type ManagerClient, type Mount } from '@strata/manager';
+import { chainIds, getImage, ManagerError, resolveImage, specAny, unpackLayers, type Descriptor, type ManagerClient, type Mount } from '@strata/manager';
 import { EngineError, invalidParam, notFound } from '../errors';
 import type { Logger } from '../log';
 import { assertAllowed, type ContainerState } from '../states';
@@ -246,8 +246,12 @@ export class ContainerService {
     });
   }
 
-  /** The start itself (also used by restart policies and restart). Caller holds the lock. */
-  async startLocked(c: ContainerRecord): Promise<void> {
+  /**
+   * The start itself (also used by restart policies, restart and restore). Caller holds the lock.
+   * `checkpoint`: a CRIU image tar in the manager's content store (CreateTaskRequest.checkpoint):
+   * the task is restored from it instead of created fresh (checkpoints/service.ts).
+   */
+  async startLocked(c: ContainerRecord, o: { checkpoint?: Descriptor } = {}): Promise<void> {
     const id = c.Id;
     const cleanup: (() => Promise<unknown> | unknown)[] = [];
     try {
@@ -317,7 +321,7 @@ export class ContainerService {
         io.removeFifos();
         log.close();
       });
-      await this.client.tasks.create({ containerId: id, rootfs: mounts, stdin: fifos.stdin, stdout: fifos.stdout, stderr: fifos.stderr, terminal: !!c.Config.Tty });
+      await this.client.tasks.create({ containerId: id, rootfs: mounts, stdin: fifos.stdin, stdout: fifos.stdout, stderr: fifos.stderr, terminal: !!c.Config.Tty, checkpoint: o.checkpoint });
       cleanup.push(() => this.client.tasks.delete(id));
       // The terminal's size before the process runs (`docker run -it busybox stty size` must see
       // it): the pty exists from Create on.

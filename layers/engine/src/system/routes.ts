@@ -19,11 +19,15 @@ export interface SystemInfoSource {
   runtimes: Record<string, { path?: string; runtimeType?: string }>;
   managerAddress: string;
   iptables: boolean;
+  /** --experimental: /_ping's Docker-Experimental header, /info's ExperimentalBuild, /version's Experimental. */
+  experimental: boolean;
   /** Number of images (from the image service, or the manager's list). */
   imageCount(): Promise<number>;
 }
 
-const PING_HEADERS = { 'Api-Version': API_VERSION, 'Docker-Experimental': 'false', Ostype: 'linux', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', 'Builder-Version': '1' };
+// The docker CLI reads Docker-Experimental here to decide whether experimental commands
+// (docker checkpoint, docker start --checkpoint) exist at all.
+const pingHeaders = (experimental: boolean) => ({ 'Api-Version': API_VERSION, 'Docker-Experimental': String(experimental), Ostype: 'linux', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', 'Builder-Version': '1' });
 
 function kernelVersion(): string {
   return os.release();
@@ -44,7 +48,7 @@ export function systemRoutes(s: SystemInfoSource): Route[] {
       method: 'GET',
       pattern: '/_ping',
       handler: (req, res) => {
-        res.raw.writeHead(200, { ...PING_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 });
+        res.raw.writeHead(200, { ...pingHeaders(s.experimental), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 });
         res.raw.end(req.method === 'HEAD' ? undefined : 'OK');
       },
     },
@@ -52,7 +56,7 @@ export function systemRoutes(s: SystemInfoSource): Route[] {
       method: 'HEAD',
       pattern: '/_ping',
       handler: (_req, res) => {
-        res.raw.writeHead(200, { ...PING_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 0 });
+        res.raw.writeHead(200, { ...pingHeaders(s.experimental), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 0 });
         res.raw.end();
       },
     },
@@ -64,7 +68,7 @@ export function systemRoutes(s: SystemInfoSource): Route[] {
         res.json(200, {
           Platform: { Name: 'Strata Engine' },
           Components: [
-            { Name: 'Engine', Version: VERSION, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: arch, KernelVersion: kernelVersion(), GitCommit: 'strata', GoVersion: `node ${process.version}`, BuildTime: '', Experimental: 'false' } },
+            { Name: 'Engine', Version: VERSION, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: arch, KernelVersion: kernelVersion(), GitCommit: 'strata', GoVersion: `node ${process.version}`, BuildTime: '', Experimental: String(s.experimental) } },
             { Name: 'strata-manager', Version: VERSION, Details: { GitCommit: 'strata', Address: s.managerAddress } },
           ],
           Version: VERSION,
@@ -75,6 +79,7 @@ export function systemRoutes(s: SystemInfoSource): Route[] {
           Os: 'linux',
           Arch: arch,
           KernelVersion: kernelVersion(),
+          Experimental: s.experimental,
           BuildTime: '',
         });
       },
@@ -131,7 +136,7 @@ export function systemRoutes(s: SystemInfoSource): Route[] {
           NoProxy: '',
           Name: s.name,
           Labels: [],
-          ExperimentalBuild: false,
+          ExperimentalBuild: s.experimental,
           ServerVersion: VERSION,
           Runtimes: s.runtimes,
           DefaultRuntime: s.defaultRuntime,

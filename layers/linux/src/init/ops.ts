@@ -54,6 +54,7 @@ export const OPCODES = {
   'make-private': 42,
   'bind-self': 44,
   'join-keyring': 45,
+  'reopen-dev-null': 46,
 } as const;
 
 export type OpName = keyof typeof OPCODES;

@@ -175,7 +175,8 @@ export class ManagerClient {
   };
 
   tasks = {
-    create: (r: { containerId: string; rootfs?: Mount[]; stdin?: string; stdout?: string; stderr?: string; terminal?: boolean; options?: any; runtimePath?: string }) =>
+    /** `checkpoint`: a criu tar descriptor (from a checkpoint image): the task is restored from it. */
+    create: (r: { containerId: string; rootfs?: Mount[]; stdin?: string; stdout?: string; stderr?: string; terminal?: boolean; options?: any; runtimePath?: string; checkpoint?: Descriptor }) =>
       this.call<{ containerId: string; pid: number }>(api.TASKS_SERVICE, 'Create', r),
     start: (containerId: string, execId = '') => this.call<{ pid: number }>(api.TASKS_SERVICE, 'Start', { containerId, execId }).then((r) => r.pid),
     delete: (containerId: string) => this.call<{ id: string; pid: number; exitStatus: number; exitedAt?: any }>(api.TASKS_SERVICE, 'Delete', { containerId }),
@@ -188,6 +189,9 @@ export class ManagerClient {
     closeIO: (containerId: string, execId = '') => this.call(api.TASKS_SERVICE, 'CloseIO', { containerId, execId, stdin: true }),
     pause: (containerId: string) => this.call(api.TASKS_SERVICE, 'Pause', { containerId }),
     resume: (containerId: string) => this.call(api.TASKS_SERVICE, 'Resume', { containerId }),
+    /** CRIU-dump the task; the answer lists the blobs written (criu tar, spec), none with options.image_path. */
+    checkpoint: (containerId: string, options?: api.Any, parentCheckpoint = '') =>
+      this.call<{ descriptors: api.Descriptor[] }>(api.TASKS_SERVICE, 'Checkpoint', { containerId, parentCheckpoint, options }).then((r) => r.descriptors),
     pids: (containerId: string) => this.call<{ processes: { pid: number; info?: any }[] }>(api.TASKS_SERVICE, 'ListPids', { containerId }).then((r) => r.processes),
     metrics: (ids: string[]) => this.call<{ metrics: api.Metric[] }>(api.TASKS_SERVICE, 'Metrics', { filters: ids.map((id) => `id==${id}`) }).then((r) => r.metrics),
     wait: (containerId: string, execId = '') => this.call<{ exitStatus: number; exitedAt?: any }>(api.TASKS_SERVICE, 'Wait', { containerId, execId }),

@@ -95,11 +95,17 @@ export interface StdStreams {
  * return after Start (output then goes nowhere: ctr run -d uses no FIFOs either... we give the
  * task /dev/null). Returns the exit status (or 0 when detached).
  */
-export async function startTask(c: ManagerClient, id: string, o: { terminal?: boolean; detach?: boolean; streams: StdStreams; onStarted?: (pid: number) => void; withStdin?: boolean }): Promise<number> {
+export async function startTask(
+  c: ManagerClient,
+  id: string,
+  o: { terminal?: boolean; detach?: boolean; streams: StdStreams; onStarted?: (pid: number) => void; withStdin?: boolean; checkpoint?: Descriptor },
+): Promise<number> {
   const container = await c.containers.get(id);
   const mounts: Mount[] = container.snapshotKey ? await c.snapshots(container.snapshotter).mounts(container.snapshotKey) : [];
+  // checkpoint: the criu tar of a checkpoint image; the shim restores the processes from it.
+  const checkpoint = o.checkpoint && { mediaType: o.checkpoint.mediaType, digest: o.checkpoint.digest, size: o.checkpoint.size, annotations: o.checkpoint.annotations ?? {} };
   if (o.detach) {
-    await c.tasks.create({ containerId: id, rootfs: mounts, terminal: false });
+    await c.tasks.create({ containerId: id, rootfs: mounts, terminal: false, checkpoint });
     const pid = await c.tasks.start(id);
     o.onStarted?.(pid);
     return 0;
@@ -107,7 +113,7 @@ export async function startTask(c: ManagerClient, id: string, o: { terminal?: bo
   const fifos = makeFifos(id, { stdin: !!o.withStdin, terminal: !!o.terminal });
   const io = attach(fifos, o.streams);
   try {
-    await c.tasks.create({ containerId: id, rootfs: mounts, stdin: fifos.stdin, stdout: fifos.stdout, stderr: fifos.stderr, terminal: !!o.terminal });
+    await c.tasks.create({ containerId: id, rootfs: mounts, stdin: fifos.stdin, stdout: fifos.stdout, stderr: fifos.stderr, terminal: !!o.terminal, checkpoint });
     // Wait first, then start: an exit that happens right after Start cannot be missed.
     const waited = c.tasks.wait(id);
     const pid = await c.tasks.start(id);

@@ -26,6 +26,26 @@ export const MediaType = {
   dockerSchema1Manifest: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
 } as const;
 
+/**
+ * containerd's checkpoint media types (images/mediatypes.go): what Tasks.Checkpoint writes and
+ * what a checkpoint image's index lists next to them. The rw layer of `ctr c checkpoint --rw` is
+ * a plain layer (Diff's default, tar+gzip), not `rw`: containerd's client looks it up so.
+ */
+export const CheckpointMediaType = {
+  /** The CRIU image directory as an uncompressed tar (Tasks.Checkpoint, Tasks.Create `checkpoint`). */
+  criu: 'application/vnd.containerd.container.criu.checkpoint.criu.tar',
+  /** A pre-dump's image directory (not written by containerd 1.6 itself). */
+  criuPreDump: 'application/vnd.containerd.container.criu.checkpoint.predump.tar',
+  /** The container's spec: its google.protobuf.Any, proto-marshalled. */
+  config: 'application/vnd.containerd.container.checkpoint.config.v1+proto',
+  /** The CheckpointOptions the task was checkpointed with (an Any, proto-marshalled). */
+  options: 'application/vnd.containerd.container.checkpoint.options.v1+proto',
+  /** The container's runtime options (an Any, proto-marshalled). */
+  runtimeOptions: 'application/vnd.containerd.container.checkpoint.runtime.options+proto',
+  runtimeName: 'application/vnd.containerd.container.checkpoint.runtime.name',
+  rw: 'application/vnd.containerd.container.rw.tar',
+} as const;
+
 /** The Accept header a resolver sends for a manifest (containerd's resolver sends the same four, plus "*\/*"). */
 export const MANIFEST_ACCEPT = [MediaType.dockerManifest, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.ociIndex, '*/*'].join(', ');
 

@@ -65,7 +65,16 @@ export interface CreateTask {
   options?: Any;
   containerOptions?: Any;
   runtimePath?: string;
+  /**
+   * Restore instead of create: fills the given directory (inside the bundle) with the CRIU
+   * images; its path becomes the shim Create's `checkpoint`. Both shims restore only at Start,
+   * so the images must outlive Create: in the bundle they go at the latest with it.
+   */
+  restoreImages?: (dir: string) => Promise<void>;
 }
+
+/** The bundle's directory for the CRIU images of a task restored from a checkpoint. */
+export const RESTORE_IMAGES_DIR = 'checkpoint';
 
 const key = (ns: string, id: string) => `${ns}/${id}`;
 
@@ -120,6 +129,12 @@ export class TaskManager {
       fs.writeFileSync(path.join(bundle, 'shim-binary-path'), binary);
       log = openShimLog(bundle, (line) => this.o.log('debug', line, { id: r.id, namespace: r.namespace, source: 'shim' }));
       cmd = { binary, namespace: r.namespace, id: r.id, bundle, address: this.o.address, ttrpcAddress: this.o.ttrpcAddress, publishBinary: this.o.publishBinary, debug: this.o.debugShims };
+      let checkpoint = '';
+      if (r.restoreImages) {
+        checkpoint = path.join(bundle, RESTORE_IMAGES_DIR);
+        fs.mkdirSync(checkpoint, { mode: 0o700 });
+        await r.restoreImages(checkpoint);
+      }
       const options = runtimeOptions(r.runtime, this.o.runtimes, r.options, r.containerOptions);
       const address = await startShim(cmd, encodeOptions(options));
       shim = await ShimConnection.connect(address, 5_000, shimName(cmd));
@@ -131,6 +146,7 @@ export class TaskManager {
         stdin: r.io.stdin,
         stdout: r.io.stdout,
         stderr: r.io.stderr,
+        checkpoint,
         options,
       });
       const task: Task = { namespace: r.namespace, id: r.id, runtime: r.runtime, cmd, shim, pid: res.pid, log };
@@ -151,6 +167,11 @@ export class TaskManager {
     } finally {
       this.creating.delete(k);
     }
+  }
+
+  /** The restored task has started (or failed to): its CRIU images are no longer needed. */
+  dropRestoreImages(ns: string, id: string): void {
+    fs.rmSync(path.join(this.bundleOf(ns, id), RESTORE_IMAGES_DIR), { recursive: true, force: true });
   }
 
   /** Forward a Task API call to the task's shim (errors keep their gRPC kind). */

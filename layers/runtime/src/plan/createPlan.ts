@@ -98,6 +98,9 @@ export function buildCreatePlan(input: CreatePlanInput): InitOp[] {
   // ---- After pivot_root: every path is a container path.
   const finalProp = finalRootPropagation(spec.linux?.rootfsPropagation);
   if (finalProp !== undefined && ns.isNew('mount')) plan.push({ op: 'mount', args: ['', '/', '', finalProp, ''], why: `linux.rootfsPropagation ${spec.linux?.rootfsPropagation} on the container's /` });
+  // runc does the same (reOpenDevNull): stdio on the host's /dev/null would be a file outside the
+  // container's mounts, which `checkpoint` (CRIU) cannot dump.
+  plan.push({ op: 'reopen-dev-null', args: [], why: "stdio on the host's /dev/null becomes the container's /dev/null" });
   if (proc.terminal) {
     if (!input.consoleSocket) throw new RuntimeError('INVALID_ARGUMENT', 'process.terminal is true: a --console-socket is required');
     // ids as seen from inside: the init runs in the container's user namespace (if any) here.

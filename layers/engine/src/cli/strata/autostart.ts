@@ -2,7 +2,8 @@
 // the default socket does not answer and we are root, `strata` starts strata-manager (unless its
 // socket answers) and strata-engine in the background — detached in their own sessions, output to
 // /var/log/strata/{manager,engine}.log — waits for the engine's socket and goes on with the
-// command. STRATA_NO_AUTOSTART=1 turns it off. `strata daemon status|stop` reports and stops them.
+// command. The engine gets --experimental (checkpoint/restore). STRATA_NO_AUTOSTART=1 turns it
+// off. `strata daemon status|stop` reports and stops them.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -117,7 +118,9 @@ export async function autostart(stderr: NodeJS.WritableStream, p: DaemonPaths = 
   }
   const log = path.join(p.logDir, 'engine.log');
   fs.mkdirSync(path.dirname(p.enginePidfile), { recursive: true, mode: 0o711 });
-  const pid = startDetached(engine, ['-H', `unix://${p.engineSocket}`, '--containerd', p.managerSocket, '--pidfile', p.enginePidfile, ...(p.engineArgs ?? [])], log);
+  // --experimental: `strata checkpoint` and `strata start --checkpoint` work out of the box (a
+  // dockerd needs it set by hand; strata's own daemons are a teaching setup, CRIU included)
+  const pid = startDetached(engine, ['-H', `unix://${p.engineSocket}`, '--containerd', p.managerSocket, '--pidfile', p.enginePidfile, '--experimental', ...(p.engineArgs ?? [])], log);
   await waitForSocket(p.engineSocket, pid, 'strata-engine', log);
   stderr.write(`strata: started strata-engine (log: ${log})\n`);
   return true;

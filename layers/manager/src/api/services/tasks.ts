@@ -3,9 +3,10 @@
 // (containerd.task.v2.Task over ttrpc): the shim does the work, the manager only keeps track.
 import { parseFilters, recordAdaptor } from '../../filters';
 import { assertAllowed, type ManagerOp } from '../../lifecycle';
-import { invalid, ManagerError } from '../../errors';
+import { invalid } from '../../errors';
+import { checkpointToContent, extractCriuImage, restoreBlob, type CheckpointStores } from '../../tasks/checkpoint';
 import type { Handler } from '../grpc';
-import { nsOf, ts, type Manager } from './context';
+import { leaseOf, nsOf, publish, ts, type Manager } from './context';
 
 interface IdReq {
   containerId: string;
@@ -23,14 +24,17 @@ export function tasksService(m: Manager): Record<string, Handler> {
     assertAllowed(op, await m.stateOf(ns, r.containerId), r.containerId);
   };
 
+  const checkpoints: CheckpointStores = { content: m.content, leases: m.leases, tempRoot: m.paths.checkpoints };
+
   return {
     Create: async (r: any, ctx) => {
       const ns = nsOf(ctx);
       if (!r.containerId) throw invalid('container_id', 'required');
-      if (r.checkpoint?.digest) throw new ManagerError('UNIMPLEMENTED', 'restore from a checkpoint is not supported by strata-manager yet');
       assertAllowed('createTask', await m.stateOf(ns, r.containerId), r.containerId);
       const c = m.containers.get(ns, r.containerId);
       if (!c.spec?.value?.length) throw invalid('container.spec', `container ${c.id} has no OCI spec`);
+      // Restore (ctr c restore --live): the criu tar is checked before a shim starts.
+      const restore = r.checkpoint ? restoreBlob(checkpoints, ns, r.checkpoint) : undefined;
       const pid = await m.tasks.create({
         namespace: ns,
         id: c.id,
@@ -41,13 +45,19 @@ export function tasksService(m: Manager): Record<string, Handler> {
         options: r.options,
         containerOptions: c.runtime.options,
         runtimePath: r.runtimePath || undefined,
+        restoreImages: restore && ((dir) => extractCriuImage(checkpoints, ns, restore, dir)),
       });
       return { containerId: c.id, pid };
     },
     Start: async (r: IdReq, ctx) => {
       const ns = nsOf(ctx);
       await guard(ns, r, 'startTask');
-      return { pid: (await m.tasks.call<{ pid: number }>(ns, r.containerId, 'Start', { execId: r.execId ?? '' })).pid };
+      try {
+        return { pid: (await m.tasks.call<{ pid: number }>(ns, r.containerId, 'Start', { execId: r.execId ?? '' })).pid };
+      } finally {
+        // A restored task's processes came back at Start (or will not): its CRIU images can go.
+        if (!r.execId) m.tasks.dropRestoreImages(ns, r.containerId);
+      }
     },
     Delete: async (r: IdReq, ctx) => {
       const ns = nsOf(ctx);
@@ -122,8 +132,22 @@ export function tasksService(m: Manager): Record<string, Handler> {
       const res = await m.tasks.call<{ processes: any[] }>(ns, r.containerId, 'Pids', {});
       return { processes: res.processes };
     },
-    Checkpoint: () => {
-      throw new ManagerError('UNIMPLEMENTED', 'checkpoint is not supported by strata-manager yet (needs CRIU)');
+    Checkpoint: async (r: { containerId: string; parentCheckpoint: string; options?: any }, ctx) => {
+      const ns = nsOf(ctx);
+      await guard(ns, { containerId: r.containerId }, 'checkpointTask');
+      const c = m.containers.get(ns, r.containerId);
+      if (!c.spec) throw invalid('container.spec', `container ${c.id} has no OCI spec to store with the checkpoint`);
+      // parent_checkpoint is accepted and unused, as in containerd 1.6 (the shim API has no field for it).
+      const descriptors = await checkpointToContent(checkpoints, {
+        ns,
+        lease: leaseOf(ctx),
+        spec: c.spec,
+        options: r.options,
+        dump: (imageDir) => m.tasks.call(ns, c.id, 'Checkpoint', { path: imageDir, options: r.options }),
+      });
+      // checkpoint: the criu tar's digest (empty when the images went to the caller's image_path).
+      publish(m, ns, '/tasks/checkpointed', 'containerd.events.TaskCheckpointed', { containerId: c.id, checkpoint: descriptors[0]?.digest ?? '' });
+      return { descriptors };
     },
     Update: async (r: { containerId: string; resources?: any; annotations: Record<string, string> }, ctx) => {
       const ns = nsOf(ctx);

@@ -8,6 +8,7 @@ import { getImage, newContainer, PROCESS_TYPE_URL, removeContainer, specAny, sta
 import { attach, makeFifos } from '../../client/io';
 import { fromTimestamp } from '@strata/shim/proto';
 import { UsageError, type FlagSpec, type Parsed } from './args';
+import { CONTAINER_SUBCOMMANDS, TASK_COMMAND } from './checkpointCommands';
 import { IMAGE_COMMANDS } from './imageCommands';
 import { progressRenderer } from './progress';
 import { registryClient, registryFlags } from './registry';
@@ -19,6 +20,8 @@ export interface Command {
   aliases?: string[];
   flags: FlagSpec[];
   stopAtPositional?: number;
+  /** `strata-ctr containers checkpoint ...`: a first argument naming one of these runs it instead. */
+  subcommands?: Record<string, Command>;
   run(c: ManagerClient, p: Parsed): Promise<number>;
 }
 
@@ -179,6 +182,7 @@ export const COMMANDS: Record<string, Command> = {
     usage: '[-q] [FILTER...]',
     aliases: ['containers', 'c', 'ls'],
     flags: [{ name: 'quiet', alias: 'q', help: 'ids only' }],
+    subcommands: CONTAINER_SUBCOMMANDS,
     async run(c, p) {
       const [containers, tasks] = await Promise.all([c.containers.list(p.args), c.tasks.list()]);
       if (p.flags.quiet) {
@@ -193,6 +197,7 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  tasks: TASK_COMMAND,
   start: {
     summary: 'start the task of an existing container (attached unless -d)',
     usage: '[-d] [-t] ID',

@@ -62,24 +62,30 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name || g.flags.help ? 0 : 2;
   }
-  const cmd = COMMANDS[name] ?? Object.values(COMMANDS).find((c) => c.aliases?.includes(name));
-  if (!cmd) {
+  const top = COMMANDS[name] ?? Object.values(COMMANDS).find((c) => c.aliases?.includes(name));
+  if (!top) {
     process.stderr.write(`strata-ctr: no such command "${name}" (see strata-ctr --help)\n`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`USAGE:\n   strata-ctr ${name} ${cmd.usage}\n\n${cmd.summary}\n\nOPTIONS:\n${flagHelp(cmd.flags)}\n`);
+  // `containers checkpoint ...`: the subcommand replaces the command (ctr's nested commands).
+  const sub = rest[0] !== undefined ? top.subcommands?.[rest[0]] : undefined;
+  const cmd = sub ?? top;
+  const cmdName = sub ? `${name} ${rest[0]}` : name;
+  const args = sub ? rest.slice(1) : rest;
+  if (args.includes('--help') || args.includes('-h')) {
+    const subs = cmd.subcommands ? `\n\nSUBCOMMANDS:\n${Object.entries(cmd.subcommands).map(([n, s]) => `   ${n.padEnd(10)} ${s.summary}`).join('\n')}` : '';
+    process.stdout.write(`USAGE:\n   strata-ctr ${cmdName} ${cmd.usage}\n\n${cmd.summary}${subs}\n\nOPTIONS:\n${flagHelp(cmd.flags)}\n`);
     return 0;
   }
   const address = (g.flags.address as string) || process.env.CONTAINERD_ADDRESS || DEFAULT_ADDRESS;
   const namespace = (g.flags.namespace as string) || process.env.CONTAINERD_NAMESPACE || 'default';
   const client = new ManagerClient(address, namespace);
   try {
-    const parsed = parseFlags(rest, cmd.flags, { stopAtPositional: cmd.stopAtPositional });
+    const parsed = parseFlags(args, cmd.flags, { stopAtPositional: cmd.stopAtPositional });
     return await cmd.run(client, parsed);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`strata-ctr ${name}: ${e.message}\n`);
+      process.stderr.write(`strata-ctr ${cmdName}: ${e.message}\n`);
       return 2;
     }
     const msg = e instanceof ManagerError ? e.message : ((e as Error).message ?? String(e));

@@ -2,6 +2,7 @@
 import { daemonCommand } from '../autostart';
 import type { Command } from '../command';
 import { build } from './build';
+import { checkpointCreate, checkpointLs, checkpointRm } from './checkpoint';
 import { create, run, start } from './run';
 import { kill, logs, pause, port, ps, rename, restart, rm, stop, top, unpause, wait } from './containers';
 import { cp } from './cp';
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   rmi, tag, save, load, events,
   volumeLs, volumeCreate, volumeRm, volumeInspect, volumePrune,
   networkLs, networkCreate, networkRm, networkInspect, networkConnect, networkDisconnect, networkPrune,
+  checkpointCreate, checkpointLs, checkpointRm,
   typedInspect('container', 'container inspect', '[OPTIONS] CONTAINER [CONTAINER...]', 'Display detailed information on one or more containers'),
   typedInspect('image', 'image inspect', '[OPTIONS] IMAGE [IMAGE...]', 'Display detailed information on one or more images'),
   daemonCommand,
@@ -34,4 +36,4 @@ export function findCommand(words: string[]): { cmd: Command; used: number } | u
   return undefined;
 }
 
-export const MANAGEMENT = ['container', 'image', 'network', 'volume', 'system', 'builder'];
+export const MANAGEMENT = ['checkpoint', 'container', 'image', 'network', 'volume', 'system', 'builder'];

@@ -8,6 +8,7 @@ import { CREATE_FLAGS, buildCreateBody } from '../containerConfig';
 import { CliError, DaemonError, EXIT_DAEMON, runtimeExitCode } from '../errors';
 import { type FlagValues, bool, str } from '../flags';
 import { localName, pullImage } from './pullImage';
+import { CHECKPOINT_DIR_FLAG, requireExperimental } from './checkpoint';
 
 async function createContainer(ctx: Ctx, f: FlagValues, args: string[]): Promise<{ id: string; tty: boolean; body: any }> {
   const [image, ...cmd] = args;
@@ -99,10 +100,20 @@ export const start: Command = {
   desc: 'Start one or more stopped containers',
   flags: [
     { name: 'attach', short: 'a', kind: 'bool', desc: 'Attach STDOUT/STDERR and forward signals' },
+    { name: 'checkpoint', kind: 'string', desc: 'Restore from this checkpoint' },
+    CHECKPOINT_DIR_FLAG,
     { name: 'interactive', short: 'i', kind: 'bool', desc: "Attach container's STDIN" },
   ],
   args: { min: 1 },
   async run(ctx, f, args) {
+    // --checkpoint: one container, restored by CRIU instead of started fresh (silent on success, as docker)
+    const checkpoint = str(f, 'checkpoint');
+    if (checkpoint) {
+      await requireExperimental(ctx, '"--checkpoint"');
+      if (args.length > 1) throw new CliError('you cannot restore multiple containers at once');
+      const query = { checkpoint, 'checkpoint-dir': str(f, 'checkpoint-dir') };
+      return void (await ctx.client.request('POST', `/containers/${encodeURIComponent(args[0])}/start`, { query })).resume();
+    }
     if (bool(f, 'attach') || bool(f, 'interactive')) {
       if (args.length > 1) throw new CliError('strata: you cannot start and attach multiple containers at once');
       const info = await ctx.client.json('GET', `/containers/${encodeURIComponent(args[0])}/json`);
