@@ -80,6 +80,13 @@ ln -s ../lib/node_modules/npm/bin/npx-cli.js "$run/node/bin/npx"
 # bundle has (the first proof run failed at npm ci with SELF_SIGNED_CERT_IN_CHAIN): the guest trusts
 # the same bundle for Node (NODE_EXTRA_CA_CERTS, in provision.env below).
 cp /etc/ssl/certs/ca-certificates.crt "$run/node/host-ca.crt"
+# Node's C headers, where the official tarball has them (include/node): better-sqlite3 is built by
+# node-gyp when its prebuilt binary cannot be fetched, and node-gyp would download the headers from
+# nodejs.org, which this host cannot reach (the second proof run failed there). provision.sh
+# copies include/ with the rest; npm_config_nodedir (provision.env) points node-gyp at it.
+hdrs=$(dirname "$(dirname "$node")")/include/node
+[ -f "$hdrs/node.h" ] || hdrs=/usr/include/node
+[ -f "$hdrs/node.h" ] && { mkdir -p "$run/node/include"; cp -a "$hdrs" "$run/node/include/node"; }
 rm -rf "$out" && mkdir -p "$out"
 lessons=${STRATA_PROOF_TUTORIALS:-}
 scale=${STRATA_PROOF_SCALE:-30}
@@ -89,7 +96,7 @@ python3 - "$here/cloud-init.yaml" "$run/user-data" "$lessons" "$scale" <<'PY'
 import sys
 src, dst, lessons, scale = sys.argv[1:5]
 text = open(src).read()
-text = text.replace('STRATA_GIT_URL=https://git.example.org/strata.git', 'STRATA_GIT_URL=/mnt/strata-src\n      STRATA_NODE_DIST=/mnt/node\n      NODE_EXTRA_CA_CERTS=/mnt/node/host-ca.crt')
+text = text.replace('STRATA_GIT_URL=https://git.example.org/strata.git', 'STRATA_GIT_URL=/mnt/strata-src\n      STRATA_NODE_DIST=/mnt/node\n      NODE_EXTRA_CA_CERTS=/mnt/node/host-ca.crt\n      npm_config_nodedir=/usr/local')
 assert '/mnt/strata-src' in text, 'cloud-init.yaml changed: update vm-proof.sh'
 mounts = ''.join(f"  - [sh, -c, 'mkdir -p /mnt/{t} && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 {t} /mnt/{t}']\n" for t in ('strata-src', 'node', 'out'))
 text = text.replace('package_update: true', 'bootcmd:\n' + mounts + 'package_update: true', 1)
