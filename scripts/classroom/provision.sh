@@ -8,9 +8,12 @@
 #      the VM proof); skipped when a node >= 20.12 is already on PATH;
 #   3. the repository in $STRATA_DIR (git clone of $STRATA_GIT_URL, or left as is when present);
 #   4. the README's set-up command, `npm run setup` (Debian packages, npm dependencies, build,
-#      binaries on PATH, the default busybox bundle and image);
+#      binaries on PATH, the default busybox bundle and image), with STRATA_SETUP_PROFILE=lab:
+#      the Debian packages only the developer suites need (chromium, Go, hyperfine, skopeo...)
+#      are left out; set STRATA_SETUP_PROFILE=full for a machine that runs the whole test suite;
 #   5. a smoke test: strata-runtime runs the default bundle, `strata lab list` answers.
 # Env: STRATA_GIT_URL, STRATA_DIR (default /opt/strata), STRATA_REF (branch or tag to check out),
+#      STRATA_SETUP_PROFILE (lab, the default here, or full),
 #      STRATA_NODE_VERSION (default 20.20.2), STRATA_NODE_DIST. /etc/strata/provision.env, when
 #      present, is read first (cloud-init writes it).
 set -euo pipefail
@@ -56,7 +59,8 @@ if [ ! -d "$STRATA_DIR/.git" ]; then
 fi
 cd "$STRATA_DIR"
 
-say "4/5 npm run setup (Debian packages, npm dependencies, build, default image)"
+export STRATA_SETUP_PROFILE=${STRATA_SETUP_PROFILE:-lab}
+say "4/5 npm run setup (profile $STRATA_SETUP_PROFILE: Debian packages, npm dependencies, build, default image)"
 npm run setup
 
 say "5/5 smoke test"
