@@ -284,10 +284,40 @@ describe('the lessons in tutorials/', () => {
       expect(lintLesson(lesson)).toEqual([]);
       // Everything a lesson creates is named tut-* so that the leak check can find it.
       for (const s of lesson.steps) {
-        for (const m of s.script.matchAll(/(?:strata-runtime|runc|crun)\s+(?:run|create)\s+(?:--bundle\s+\S+\s+|-b\s+\S+\s+)?([A-Za-z0-9_.-]+)/g)) {
-          expect(m[1].startsWith(NAME_PREFIX), `${f}:${s.line}: container ${m[1]} must be named ${NAME_PREFIX}...`).toBe(true);
+        for (const id of createdContainerIds(s.script)) {
+          expect(id.startsWith(NAME_PREFIX), `${f}:${s.line}: container ${id} must be named ${NAME_PREFIX}...`).toBe(true);
         }
       }
     });
   }
 });
+
+/** runc's create/run options that take a value (the id is the first word that is neither). */
+const VALUE_FLAGS = new Set(['-b', '--bundle', '--pid-file', '--console-socket', '--preserve-fds', '--pidfd-socket']);
+
+/** The container ids of every `strata-runtime|runc|crun [global flags] run|create ... ID` in a step. */
+function createdContainerIds(script: string): string[] {
+  const ids: string[] = [];
+  for (const m of script.matchAll(/\b(?:strata-runtime|runc|crun)\b((?:\s+--?[a-z-]+(?:[= ][^\s-]\S*)?)*)\s+(?:run|create)((?:\s+[^\s;|&]+)+)/g)) {
+    const words = m[2].trim().split(/\s+/);
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i];
+      if (w === '\\') continue; // a line continuation
+      if (w.startsWith('-')) { if (VALUE_FLAGS.has(w)) i++; continue; }
+      ids.push(w);
+      break;
+    }
+  }
+  return ids;
+}
+
+describe('createdContainerIds (the lessons\' naming check)', () => {
+  it('skips flags, and the values of the flags that take one', () => {
+    expect(createdContainerIds('strata-runtime run -d tut-a')).toEqual(['tut-a']);
+    expect(createdContainerIds('runc --root /run/x create --bundle b --pid-file p tut-b &')).toEqual(['tut-b']);
+    expect(createdContainerIds('crun run -b "$B" --detach x; runc state x')).toEqual(['x']);
+    expect(createdContainerIds('strata-runtime --log-format json run \\\n  -b b tut-d')).toEqual(['tut-d']);
+    expect(createdContainerIds('strata-runtime state tut-c')).toEqual([]);
+  });
+});
+
