@@ -138,7 +138,7 @@ took=$(( $(date +%s) - t0 ))
   echo
   echo "- provisioning: $( { grep -E '^provision: ' "$out/strata-provision.log" | tail -n 1; grep -E 'error|ERR!' "$out/strata-provision.log" | head -n 3; } 2>/dev/null | paste -sd ';' - || echo 'no log')"
   echo "- tutorials: $(grep -E '^tutorials: [0-9]+ passed' "$out/tutorials.log" 2>/dev/null | tail -n 1 || echo 'did not finish') (exit status $(cat "$out/tutorials.status" 2>/dev/null || echo '?'))"
-  echo "- labs: $(grep -c ': 0$' "$out/labs.log" 2>/dev/null || echo 0) of 5 passed with their reference solutions"
+  echo "- labs: $(grep -c ': 0$' "$out/labs.log" 2>/dev/null || true) of 5 passed with their reference solutions"
 } >"$out/summary.md"
 cat "$out/summary.md"
 grep -q 'passed, 0 failed' "$out/tutorials.log" 2>/dev/null && [ "$(grep -c ': 0$' "$out/labs.log")" = 5 ]

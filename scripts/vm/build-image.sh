@@ -4,7 +4,9 @@
 # kernel and initrd copied out, the tree packed into an ext4 image by `mkfs.ext4 -d` (no loop
 # device). Output in ${STRATA_VM_DIR:-/var/cache/strata/vm}: vmlinuz, initrd.img, rootfs.img, stamp.
 # Idempotent: skips when the stamp matches this script's inputs; --force rebuilds.
-# Env: STRATA_VM_DIR, STRATA_VM_MIRROR (default: the Debian mirror apt uses here).
+# Env: STRATA_VM_DIR, STRATA_VM_MIRROR (default: the Debian mirror apt uses here),
+#      STRATA_VM_EXTRA_PACKAGES (comma-separated Debian packages added to the image, e.g. to run
+#      the lessons that need docker.io or the registry in the guest; use its own STRATA_VM_DIR).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${STRATA_VM_DIR:-/var/cache/strata/vm}
@@ -12,7 +14,7 @@ force=0
 for a in "$@"; do
   case $a in
     --force) force=1 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-image: unknown argument $a (only --force)" >&2; exit 2 ;;
   esac
 done
@@ -20,6 +22,9 @@ done
 # Everything that ends up in the image: a change to any of it means a rebuild.
 suite=bookworm
 include=linux-image-amd64,kmod,busybox-static,runc,crun,procps,iproute2,criu,iptables,containerd
+extra=${STRATA_VM_EXTRA_PACKAGES:-}
+[[ $extra =~ ^[a-z0-9.+,-]*$ ]] || { echo "build-image: STRATA_VM_EXTRA_PACKAGES must be comma-separated package names" >&2; exit 2; }
+include=$include${extra:+,$extra}
 key=$( { echo "$suite $include"; cat "$here/guest-init.sh" "$0"; } | sha256sum | cut -c1-16)
 if [ "$force" = 0 ] && [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$key" ] &&
    [ -f "$out/rootfs.img" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/initrd.img" ]; then
