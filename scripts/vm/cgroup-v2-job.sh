@@ -31,7 +31,7 @@ node node_modules/vitest/vitest.mjs run --config scripts/vitest.config.ts \
   --reporter=verbose --reporter=json --outputFile.json="$out/vitest.json" \
   ${STRATA_V2_VITEST_FILES:-layers/linux/test/cgroups.test.ts layers/linux/test/cgroups.int.test.ts \
   layers/runtime/test/lifecycle.int.test.ts layers/runtime/test/config.int.test.ts layers/runtime/test/badinput.int.test.ts \
-  layers/runtime/test/model.int.test.ts layers/shim/test/shim.int.test.ts} | cat || status=1
+  layers/runtime/test/model.int.test.ts layers/runtime/test/callerCgroup.int.test.ts layers/shim/test/shim.int.test.ts} | cat || status=1
 t1=$(date +%s)
 
 # (b) conformance, reports written by the suite itself.

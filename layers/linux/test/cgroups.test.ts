@@ -1,7 +1,7 @@
 // cgroup v1/v2 file writes and conversions (pure), the layout detection from mountinfo text, and
 // the cgroup v2 device eBPF program run in a small interpreter.
 import { describe, expect, it } from 'vitest';
-import { v1Writes, v2Writes, v2Blkio, sharesToWeight, blkioWeightToIoWeight, compileDeviceRules, detectCgroupLayout, type BpfInsn } from '../src/cgroups';
+import { v1Writes, v2Writes, v2Blkio, sharesToWeight, blkioWeightToIoWeight, compileDeviceRules, detectCgroupLayout, resolveCgroupsPath, type BpfInsn } from '../src/cgroups';
 import type { MountInfo } from '../src/sys';
 
 const files = (w: { file: string; value: string }[]) => Object.fromEntries(w.map((x) => [x.file, x.value]));
@@ -88,6 +88,24 @@ describe('cgroup layout', () => {
     expect(hybrid.mounts.cpuacct).toBe('/sys/fs/cgroup/cpu,cpuacct');
     const v2 = detectCgroupLayout([mi('cgroup2', '/sys/fs/cgroup', 'rw')]);
     expect(v2).toMatchObject({ version: 2, hybrid: false, mounts: { '': '/sys/fs/cgroup' } });
+  });
+
+  it('resolves cgroupsPath like runc: absolute from the root, relative (or none) from the caller', () => {
+    const v1 = detectCgroupLayout([mi('cgroup', '/sys/fs/cgroup/memory', 'rw,memory'), mi('cgroup2', '/sys/fs/cgroup/unified', 'rw')]);
+    const v2 = detectCgroupLayout([mi('cgroup2', '/sys/fs/cgroup', 'rw')]);
+    const unit = '/system.slice/cloud-final.service';
+    expect(resolveCgroupsPath('/tut/a', 'c1', v2, unit)).toBe('/tut/a');
+    // v1: below the caller's own cgroup.
+    expect(resolveCgroupsPath(undefined, 'c1', v1, unit)).toBe(`${unit}/c1`);
+    expect(resolveCgroupsPath('sub/c2', 'c1', v1, unit)).toBe(`${unit}/sub/c2`);
+    // v2: below its parent, which holds no processes (a child of a cgroup with processes cannot
+    // get domain controllers, and refuses processes once the parent is a thread root).
+    expect(resolveCgroupsPath(undefined, 'c1', v2, unit)).toBe('/system.slice/c1');
+    expect(resolveCgroupsPath('', 'c1', v2, unit)).toBe('/system.slice/c1');
+    expect(resolveCgroupsPath('sub/c2', 'c1', v2, unit)).toBe('/system.slice/sub/c2');
+    expect(resolveCgroupsPath(undefined, 'c1', v2, '/')).toBe('/c1');
+    expect(() => resolveCgroupsPath('../x', 'c1', v2, unit)).toThrow(/must not contain/);
+    expect(() => resolveCgroupsPath('system.slice:strata:c1', 'c1', v2, unit)).toThrow(/systemd/);
   });
 });
 

@@ -2,6 +2,7 @@
 // never assumed: our machines are v1 "hybrid" (v1 controllers + a cgroup2 mount at
 // /sys/fs/cgroup/unified), classroom VMs are pure v2.
 import fs from 'node:fs';
+import path from 'node:path';
 import { readMountInfo } from '../sys/procfs';
 
 export interface CgroupLayout {
@@ -74,12 +75,23 @@ export function processCgroup(pid: number | 'self', layout: CgroupLayout, contro
  * linux.cgroupsPath with cgroupfs semantics (runc without --systemd-cgroup): an absolute path is
  * taken from the hierarchy root; a relative one is below the runtime's own cgroup; none means
  * "<own cgroup>/<container id>".
+ *
+ * On cgroup v2 "own cgroup" means its parent, as in runc (libcontainer/cgroups/fs2): the caller's
+ * own cgroup has processes in it (the caller, at least), and a cgroup with processes cannot give
+ * its children domain controllers ("no internal processes", cgroup-v2.rst); once a threaded one
+ * like pids is enabled there, it even becomes a thread root and a new child refuses processes
+ * (EOPNOTSUPP). Run from a systemd unit (cloud-init, an SSH session's scope) that is the normal
+ * case; the parent (system.slice, user-0.slice) holds no processes. On v1 there is no such rule.
  */
-export function resolveCgroupsPath(cgroupsPath: string | undefined, id: string, layout = detectCgroupLayout()): string {
+export function resolveCgroupsPath(cgroupsPath: string | undefined, id: string, layout = detectCgroupLayout(), own?: string): string {
   const p = cgroupsPath && cgroupsPath.length ? cgroupsPath : id;
   if (p.includes(':')) throw Object.assign(new Error(`cgroupsPath ${JSON.stringify(p)} looks like a systemd slice:prefix:name path; strata-runtime drives cgroupfs`), { pointer: '/linux/cgroupsPath' });
   const parts = p.split('/').filter((s) => s && s !== '.');
   if (parts.includes('..')) throw Object.assign(new Error(`cgroupsPath ${JSON.stringify(p)} must not contain ".."`), { pointer: '/linux/cgroupsPath' });
-  const base = p.startsWith('/') ? '/' : ownCgroup(layout);
+  let base = '/';
+  if (!p.startsWith('/')) {
+    const mine = own ?? ownCgroup(layout);
+    base = layout.version === 2 ? path.posix.dirname(mine) : mine;
+  }
   return `/${[...base.split('/').filter(Boolean), ...parts].join('/')}`;
 }
