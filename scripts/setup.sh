@@ -50,7 +50,9 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing ${missing[*]}"
     apt-get update -qq
+    t_apt=$(date +%s)
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    echo "setup: Debian packages installed in $(( $(date +%s) - t_apt )) s"
   else
     echo "setup: missing Debian packages: ${missing[*]} (run this script as root, or apt-get install them)" >&2
     exit 1
@@ -64,7 +66,9 @@ export PUPPETEER_SKIP_DOWNLOAD=1
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 
 # --- 3. build ------------------------------------------------------------------------------
+t_build=$(date +%s)
 node scripts/build.mjs
+echo "setup: built in $(( $(date +%s) - t_build )) s"
 
 # --- 4. binaries on PATH -------------------------------------------------------------------
 bindir=${STRATA_BINDIR:-/usr/local/bin}

@@ -20,7 +20,8 @@ set -euo pipefail
 [ -f /etc/strata/provision.env ] && { set -a; . /etc/strata/provision.env; set +a; }
 STRATA_DIR=${STRATA_DIR:-/opt/strata}
 STRATA_NODE_VERSION=${STRATA_NODE_VERSION:-20.20.2}
-say() { printf 'provision: %s\n' "$*"; }
+# Each line says how far in it is (seconds): under software emulation a step takes many minutes.
+say() { printf 'provision: [%ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
 [ "$(id -u)" = 0 ] || { echo "provision: run as root" >&2; exit 1; }
 t0=$(date +%s)
 
