@@ -19,7 +19,7 @@ done
 [ -f /var/lib/strata/images/busybox.oci.tar ] || bash scripts/default-image.sh || exit 1
 mkdir -p "$out/.image"
 cp /var/lib/strata/images/busybox.oci.tar "$out/.image/"
-tested="git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- 2>/dev/null || echo ' + uncommitted changes')"
+tested="git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . ':!scripts/classroom/proof' ':!scripts/vm/reports' 2>/dev/null || echo ' + uncommitted changes')"
 start=$(date +%s)
 STRATA_VM_TIMEOUT=${STRATA_VM_TIMEOUT:-5400} STRATA_VM_LOG=$out/console.log bash scripts/vm/run.sh scripts/vm/lessons-job.sh
 status=$?
