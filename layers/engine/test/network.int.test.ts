@@ -2,6 +2,7 @@
 // user-defined network, two sandboxes reaching each other, a port published on 127.0.0.1, the
 // in-use refusal, a restart on the same root that keeps networks and IP reservations, and a final
 // leak check (netns, bridge ports, host-local files, iptables rules, bridge devices).
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -202,5 +203,30 @@ describe.skipIf(!ready)('NetworkController', () => {
     expect(await ctl.prune({ label: [`prune=${pid}`] })).toEqual([`${USER_NET}-p`]);
     expect(linkExists(`br-${n.Id.slice(0, 12)}`)).toBe(false);
     expect(ctl.list().map((x) => x.Name)).toEqual(['bridge', 'host', 'none']);
+  });
+
+  it('opens FORWARD for its bridge like dockerd (a DROP policy must not cut containers off), and closes it on rm', async () => {
+    const forwardRules = () => spawnSync('iptables', ['-w', '-S', 'STRATA-FORWARD'], { encoding: 'utf8' }).stdout.split('\n');
+    const n = await ctl.create({ Name: `${USER_NET}-f` });
+    const br = `br-${n.Id.slice(0, 12)}`;
+    devices.push(br);
+    const mine = () => forwardRules().filter((l) => l.includes(` ${br} `) || l.endsWith(` ${br}`));
+    expect(mine()).toEqual([
+      `-A STRATA-FORWARD -i ${br} -o ${br} -j ACCEPT`,
+      `-A STRATA-FORWARD -i ${br} ! -o ${br} -j ACCEPT`,
+      `-A STRATA-FORWARD -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    ]);
+    // After the isolation jump, so that crossing between networks is still dropped first.
+    const fwd = spawnSync('iptables', ['-w', '-S', 'FORWARD'], { encoding: 'utf8' }).stdout.split('\n');
+    expect(fwd.indexOf('-A FORWARD -j STRATA-ISOLATION-STAGE-1')).toBeGreaterThanOrEqual(0);
+    expect(fwd.indexOf('-A FORWARD -j STRATA-FORWARD')).toBeGreaterThan(fwd.indexOf('-A FORWARD -j STRATA-ISOLATION-STAGE-1'));
+    const internal = await ctl.create({ Name: `${USER_NET}-i`, Internal: true });
+    const ibr = `br-${internal.Id.slice(0, 12)}`;
+    devices.push(ibr);
+    expect(forwardRules().filter((l) => l.includes(` ${ibr} `)).length).toBe(2); // no way out of an internal network
+    await ctl.remove(n.Id);
+    await ctl.remove(internal.Id);
+    expect(mine()).toEqual([]);
+    expect(forwardRules().filter((l) => l.includes(` ${ibr} `))).toEqual([]);
   });
 });

@@ -424,7 +424,7 @@ export class NetworkController {
   private ensureDevice(n: NetworkRecord): void {
     const pool = n.IPAM.Config[0];
     ensureBridge(bridgeDeviceOf(n), pool.Gateway, parseCidr(pool.Subnet).bits);
-    if (this.o.iptables !== false) isolateBridge(bridgeDeviceOf(n));
+    if (this.o.iptables !== false) isolateBridge(bridgeDeviceOf(n), n.Internal);
   }
 
   private record(name: string, driver: NetworkRecord['Driver'], config: NetworkRecord['IPAM']['Config'], options: Record<string, string>, id = newId()): NetworkRecord {
