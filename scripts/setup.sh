@@ -6,7 +6,7 @@
 #   tar), both built from the host's busybox-static.
 # Nothing is downloaded except Debian and npm packages.
 # STRATA_SETUP_PROFILE=lab (what scripts/classroom/provision.sh uses) leaves out the packages only
-# the developer test suites, benchmarks and diagram rendering need (marked "dev" below): a lab
+# the developer test suites, benchmarks and diagram rendering need (dev_pkgs below): a lab
 # machine runs the lessons and labs, and under software emulation chromium and Go alone take
 # the better part of an hour to unpack. The default, "full", installs everything.
 set -euo pipefail
@@ -21,25 +21,27 @@ pkgs=(
   runc crun                 # reference runtimes (interop tests, spec-tests, benchmarks)
   containerd                # real containerd + ctr + containerd-shim-runc-v2 (interop)
   docker-registry           # a local OCI registry for the manager's pull/push tests (127.0.0.1 only)
-  perl                      # dev: crypt() makes the bcrypt htpasswd entries of the registry's basic auth tests
-  openssl                   # dev: keys and certificates for the registry's token auth tests
   podman conmon             # podman --runtime strata-runtime (interop)
-  skopeo umoci              # dev: read what the manager pushes and exports (registry and layout cross-checks)
   iproute2 procps psmisc util-linux
   containernetworking-plugins iptables  # CNI plugins (bridge, host-local, loopback, portmap) for strata-cri and strata-engine networks
   catatonit                 # the pause process of CRI pod sandboxes
-  golang-go golang-github-docker-spdystream-dev  # dev: the CRI streaming tests check our SPDY against moby/spdystream (the Go library kubectl and the kubelet use)
-  docker.io                 # dockerd (reference engine for the swap matrix, the strata CLI's tests, bench:engine; never started by setup)
-  hyperfine time            # dev: benchmarks
+  docker.io                 # dockerd (reference engine for the swap matrix, the strata CLI's tests, bench:engine). Setup never starts it, but on a systemd machine apt does, and dockerd sets FORWARD to DROP (see layers/engine/docs/networking.md)
   jq curl                   # the tutorials read JSON and talk to the local registry
   criu                      # checkpoint/restore (strata-runtime checkpoint, lesson 12); on kernels where `criu check` fails the commands fail fast
-  chromium                  # dev: mermaid-cli renders diagrams/*.svg with it (npm run diagrams)
+)
+# Only the developer suites, benchmarks and diagram rendering need these (left out by the lab profile).
+dev_pkgs=(
+  perl                      # crypt() makes the bcrypt htpasswd entries of the registry's basic auth tests
+  openssl                   # keys and certificates for the registry's token auth tests
+  skopeo umoci              # read what the manager pushes and exports (registry and layout cross-checks)
+  golang-go golang-github-docker-spdystream-dev  # the CRI streaming tests check our SPDY against moby/spdystream (the Go library kubectl and the kubelet use)
+  hyperfine time            # benchmarks
+  chromium                  # mermaid-cli renders diagrams/*.svg with it (npm run diagrams)
 )
 profile=${STRATA_SETUP_PROFILE:-full}
 case $profile in
-  full) ;;
-  # The list above, read back without its "dev" lines (one source of truth for both profiles).
-  lab) read -r -a pkgs <<<"$(sed -n '/^pkgs=(/,/^)/{/^  [a-z0-9]/p}' "$repo/scripts/setup.sh" | grep -v '# dev:' | sed 's/#.*//' | tr '\n' ' ')" ;;
+  full) pkgs+=("${dev_pkgs[@]}") ;;
+  lab) ;;
   *) echo "setup: STRATA_SETUP_PROFILE must be full or lab, not '$profile'" >&2; exit 2 ;;
 esac
 missing=()

@@ -16,9 +16,10 @@
 //                                   -o <br> -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
 // Found by the classroom VM proof (Debian 12 with docker.io: lesson 10's container-to-container
 // wget timed out). Published ports reached from outside the host (DNAT'd NEW packets) are not
-// opened here; loopback access does not cross FORWARD. Rules are keyed by bridge device names, unique per network, so several engines on
-// one host share the chains without stepping on each other; the chains and the FORWARD jump stay
-// (empty) when the last network goes, as docker's do.
+// opened here; loopback access does not cross FORWARD.
+// All rules are keyed by bridge device names, unique per network, so several engines on one host
+// share the chains without stepping on each other; the chains and the FORWARD jumps stay (empty)
+// when the last network goes, as docker's do.
 import { spawnSync } from 'node:child_process';
 import { EngineError } from '../errors';
 
