@@ -695,7 +695,7 @@ static void op_lookup(const char *name, const char *pathenv) {
   die("exec: \"%s\": executable file not found in $PATH", name);
 }
 
-/* Tracing: one byte on the kept exec.fifo. If `start` already went away the write fails with
+/* Tracing: a short note on the kept exec.fifo. If `start` already went away the write fails with
  * EPIPE: the SIGPIPE it raises is blocked and discarded, so it can never kill the container. */
 static void fifo_note(const char *b) {
   if (exec_fifo_fd < 0) return;
@@ -1097,8 +1097,14 @@ static void exec_op(const op_t *op) {
        * socket); both descriptors are O_CLOEXEC, so their end-of-file is the kernel's "it worked". */
       double t0 = trace_now();
       if (trace_fd >= 0) {
-        fifo_note("x");
-        if (send_msg(MSG_EXEC, file, (uint32_t)strlen(file)) < 0) { /* nobody listens (create): fine */ }
+        /* Both notes carry t0: the listener may read them late (a busy machine), and the trace
+         * must say when the execve happened, not when somebody noticed. */
+        char note[PATH_MAX + 48];
+        int n = snprintf(note, sizeof note, "x%.3f", t0);
+        fifo_note(note);
+        n = snprintf(note, sizeof note, "%.3f %s", t0, file);
+        if (n > (int)sizeof note - 1) n = (int)sizeof note - 1;
+        if (send_msg(MSG_EXEC, note, (uint32_t)n) < 0) { /* nobody listens (create): fine */ }
       }
       execve(file, argv, envp);
       int e = errno;

@@ -90,3 +90,17 @@ describe('processName', () => {
     expect(processName(2 ** 22 + 11)).toBe(`pid ${2 ** 22 + 11}`);
   });
 });
+
+describe('execNote (the init tells when it called execve)', () => {
+  it('reads the time from the exec.fifo note and from the EXEC message', async () => {
+    const { execNote } = await import('../src/init/protocol');
+    expect(execNote('x1763891234567.123')).toBe(1763891234567.123);
+    expect(execNote('1763891234567.123 /bin/sh')).toBe(1763891234567.123);
+    expect(execNote('1763891234567 /usr/bin/env')).toBe(1763891234567);
+    // not notes: the bare marker of an older init, a path alone, nothing
+    expect(execNote('x')).toBeUndefined();
+    expect(execNote('/bin/sh')).toBeUndefined();
+    expect(execNote('')).toBeUndefined();
+    expect(execNote('x12ab')).toBeUndefined();
+  });
+});

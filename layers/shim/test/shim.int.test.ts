@@ -372,10 +372,9 @@ describe.skipIf(!isRoot || !built)('containerd-shim-strata-v2 refuses bad input 
             if (!ok) continue;
             // kill changes no state by itself: the exit comes from the reaper, and Wait sees it.
             if (op === 'kill') {
-              if (state === 'paused') {
-                // SIGKILL reaches a frozen process only once it thaws (as with runc).
-                await h.call('Resume', { id });
-              }
+              // A paused container needs no Resume here: the runtime thaws the cgroup after a
+              // SIGKILL (runc since 1.1, runc PR 3217, because a v1 freezer holds even SIGKILL),
+              // so the exit can already have been reaped by the time a Resume would arrive.
               await h.call('Wait', { id }, 10_000);
               state = 'stopped';
             } else state = nextState(op as TaskCall, state);

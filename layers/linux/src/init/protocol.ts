@@ -8,9 +8,23 @@ export const MSG = {
   HOOKS: 11,
   READY: 12,
   ERROR: 13,
-  /** Tracing only: the init is about to execve (payload: the path); the socket closes on success. */
+  /**
+   * Tracing only: the init is about to execve (payload: "<epoch ms> <path>", see execNote); the
+   * socket closes on success.
+   */
   EXEC: 14,
 } as const;
+
+/**
+ * A tracing init says "about to execve" with the time it said it (epoch ms, the trace clock): on
+ * exec.fifo as "x<ms>" (an "!" follows if execve failed), on the control socket as EXEC with
+ * "<ms> <path>". The reader may be scheduled late, so the trace uses this time, not its own.
+ * Returns the time, or undefined when `text` is not such a note.
+ */
+export function execNote(text: string): number | undefined {
+  const m = /^x?(\d+(?:\.\d+)?)(?: |$)/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
 
 export type MessageType = (typeof MSG)[keyof typeof MSG];
 

@@ -1,7 +1,7 @@
 // exec: run another process in a running container, joining its namespaces and cgroups.
 // Not in the OCI runtime spec; the containerd shim uses it for `ctr task exec`.
 import path from 'node:path';
-import { Cgroup, startInit, MSG, InitFailed, formatPlan } from '@strata/linux';
+import { Cgroup, startInit, MSG, InitFailed, formatPlan, execNote } from '@strata/linux';
 import type { Process } from '@strata/oci';
 import type { GlobalOptions, ExecOptions } from './types';
 import { assertAllowed } from '../lifecycle';
@@ -81,7 +81,8 @@ async function observeExec(session: InitSession, id: string, args: readonly stri
   const timeout = new Promise<undefined>((r) => setTimeout(r, 5_000, undefined).unref());
   const m = await Promise.race([session.next(), timeout]);
   if (m?.type !== MSG.EXEC) return;
-  const start = now();
+  // The init's own time of the execve: this process may read the message late.
+  const start = execNote(m.payload.toString('utf8')) ?? now();
   const closed = session.next().then((next) => (next === undefined ? 'closed' : 'message'));
-  if ((await Promise.race([closed, timeout])) === 'closed') initSyscall(id, 'execve', args.join(' ').slice(0, 60), start, now());
+  if ((await Promise.race([closed, timeout])) === 'closed') initSyscall(id, 'execve', args.join(' ').slice(0, 60), start, Math.max(start, now()));
 }

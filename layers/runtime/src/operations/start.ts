@@ -3,7 +3,7 @@
 // (after startContainer hooks) calls execve. We then remove the fifo: its absence is how every
 // later command knows the container was started.
 import fs from 'node:fs';
-import { processLiveness } from '@strata/linux';
+import { processLiveness, execNote } from '@strata/linux';
 import type { GlobalOptions } from './types';
 import { assertAllowed } from '../lifecycle';
 import { RuntimeError } from '../errors';
@@ -42,15 +42,15 @@ export function releaseInit(root: string, id: string, pid: number, startTime: st
 }
 
 /**
- * Tracing: a tracing init keeps its end of exec.fifo open until execve and writes "x" just before
- * it; both ends are O_CLOEXEC, so end-of-file after "x" means the kernel replaced the init with the
- * container's program. Only then is an execve line written: the trace records what happened.
+ * Tracing: a tracing init keeps its end of exec.fifo open until execve and writes "x<time>" just
+ * before it; both ends are O_CLOEXEC, so end-of-file after that note (with no "!" after it) means
+ * the kernel replaced the init with the container's program. Only then is an execve line written,
+ * at the init's time (this loop may run late): the trace records what happened, and when.
  * (An init that does not trace has closed its end already: end-of-file comes at once.)
  */
 function observeExec(fd: number, id: string, args: readonly string[]): void {
   const buf = Buffer.alloc(64);
   let seen = '';
-  let start = 0;
   const deadline = Date.now() + 10_000;
   for (;;) {
     let n = -1;
@@ -60,14 +60,12 @@ function observeExec(fd: number, id: string, args: readonly string[]): void {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return;
     }
     if (n === 0) break;
-    if (n > 0) {
-      if (!seen) start = now();
-      seen += buf.toString('latin1', 0, n);
-    }
+    if (n > 0) seen += buf.toString('latin1', 0, n);
     if (Date.now() > deadline) return;
     if (n < 0) Atomics.wait(nap, 0, 0, 1);
   }
-  if (seen === 'x') initSyscall(id, 'execve', args.join(' ').slice(0, 60), start, now());
+  const at = seen.startsWith('x') && !seen.includes('!') ? execNote(seen) : undefined;
+  if (at !== undefined) initSyscall(id, 'execve', args.join(' ').slice(0, 60), at, Math.max(at, now()));
 }
 
 export async function start(g: GlobalOptions, o: { id: string }): Promise<void> {
