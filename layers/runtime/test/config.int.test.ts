@@ -195,6 +195,46 @@ describe.skipIf(!isRoot || !built)('config.json effects (real kernel)', () => {
     }
   });
 
+  it('mounts a fresh sysfs in a joined network namespace and in the host one, never a bind of /sys', () => {
+    // A network namespace held by a sleeping process on the host, as a pod's or the engine's is.
+    const holder = spawn('unshare', ['--net', 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 5000;
+      const comm = () => {
+        try {
+          return fs.readFileSync(`/proc/${holder.pid}/comm`, 'utf8').trim();
+        } catch {
+          return '';
+        }
+      };
+      while (comm() !== 'sleep' && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      expect(comm()).toBe('sleep');
+      // mountinfo fields: 5 = mount point, then after " - ": fstype and source.
+      const probe = "sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \\(\\/sys[^ ]*\\) .* - \\([^ ]*\\) \\([^ ]*\\) .*/\\1 \\2 \\3/p' /proc/self/mountinfo; echo nets: $(ls /sys/class/net)";
+      let masked: string[] = [];
+      const joined = run(probe, (c) => {
+        masked = c.linux.maskedPaths ?? [];
+        c.linux.namespaces = c.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: `/proc/${holder.pid}/ns/net` } : n));
+      });
+      expect(joined.err).toBe('');
+      const lines = joined.out.trim().split('\n');
+      expect(lines[0]).toBe('/sys sysfs sysfs');
+      // Only the container's own mounts below /sys (its cgroup tree, its masked paths), none of
+      // the host's (configfs, debugfs, securityfs, ... would come with a bind of the host's /sys).
+      const own = (l: string) => l.startsWith('/sys/fs/cgroup') || masked.includes(l.split(' ')[0]);
+      expect(lines.filter((l) => l.startsWith('/sys/') && !own(l))).toEqual([]);
+      expect(lines[lines.length - 1]).toBe('nets: lo'); // the joined namespace's devices, not the host's
+      const host = run(probe, (c) => {
+        c.linux.namespaces = c.linux.namespaces.filter((n: any) => n.type !== 'network');
+      });
+      expect(host.out.trim().split('\n')[0]).toBe('/sys sysfs sysfs');
+      expect(host.out).toMatch(/^nets: .*\blo\b/m);
+      expect(host.out).not.toMatch(/^nets: lo$/m); // the host has more than a loopback
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
   it('maps users with a user namespace', () => {
     const r = run('cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /tmp/x && ls -ln /tmp/x', (c) => {
       c.linux.namespaces.push({ type: 'user' });

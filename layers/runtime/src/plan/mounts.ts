@@ -10,7 +10,7 @@ import { MS, parseMountOptions } from './mountOptions';
 export interface MountContext {
   spec: Spec;
   bundle: string;
-  /** Is there a new network namespace (sysfs can only be mounted then)? */
+  /** Is there a new network namespace (a user namespace can mount sysfs only then)? */
   newNet: boolean;
   /** Is there a new cgroup namespace (then cgroupfs can be mounted fresh)? */
   newCgroupNs: boolean;
@@ -110,10 +110,15 @@ export function mountOps(ctx: MountContext): InitOp[] {
       ops.push(...propagationOps(target, opt.propagation));
       return;
     }
-    if (type === 'sysfs' && !ctx.newNet) {
-      // sysfs can only be mounted by the owner of the network namespace: without a new one,
-      // runc binds the host's /sys instead (read-only if asked).
-      ops.push(inRoot('mount-in-root', ['/sys', target, '', MS.BIND | MS.REC, '', 'dir'], 'no new net ns: bind /sys'));
+    if (type === 'sysfs' && !ctx.newNet && ctx.userNs) {
+      // The kernel lets a process mount sysfs only if it has CAP_SYS_ADMIN over the user
+      // namespace that owns its network namespace. Root of the host always has: a container that
+      // joins a pod's or the engine's netns, or shares the host's, gets a fresh sysfs (as with
+      // runc), whose /sys/class/net is that namespace's. Root of a new user namespace in a network
+      // namespace it did not make has not: then, as crun does, bind the host's /sys (read-only if
+      // asked). A bind drags the host's submounts of /sys along (configfs, debugfs, ...), which
+      // CRIU refuses to dump ("unreachable sharing"), so it is only the last resort.
+      ops.push(inRoot('mount-in-root', ['/sys', target, '', MS.BIND | MS.REC, '', 'dir'], 'user ns without its own net ns: bind /sys'));
       if (opt.flags) ops.push(inRoot('mount-in-root', ['', target, '', MS.BIND | MS.REMOUNT | opt.flags, '', 'none']));
       return;
     }
