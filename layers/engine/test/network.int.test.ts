@@ -229,4 +229,23 @@ describe.skipIf(!ready)('NetworkController', () => {
     expect(mine()).toEqual([]);
     expect(forwardRules().filter((l) => l.includes(` ${ibr} `))).toEqual([]);
   });
+
+  it('a create that fails half-way leaves no record, no rule and no device of its own behind', async () => {
+    // The bridge name option points at a device that exists and is not a bridge (a veth made
+    // here): create must refuse with 400, and must not delete a device it did not make.
+    const veth = `sve${pid % 1000000}`;
+    expect(spawnSync('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', `${veth}p`]).status).toBe(0);
+    try {
+      const before = ctl.list().length;
+      const err = await ctl.create({ Name: `${USER_NET}-x`, Options: { 'com.docker.network.bridge.name': veth } }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 400, message: `device ${veth} exists and is not a bridge` });
+      expect(ctl.list().length).toBe(before);
+      expect(ctl.list().some((n) => n.Name === `${USER_NET}-x`)).toBe(false);
+      expect(linkExists(veth)).toBe(true);
+      expect(iptablesLines(veth)).toEqual([]);
+    } finally {
+      spawnSync('ip', ['link', 'del', veth]);
+    }
+    expect(linkExists(veth)).toBe(false);
+  });
 });
