@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mountsBelow } from '@strata/manager/testing';
+import { unisolateBridge } from '../src/network/isolation';
 import { type DaemonPaths, alive, autostart, daemonStatus, daemonStop, findBinary, socketAnswers } from '../src/cli/strata/autostart';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -37,7 +38,10 @@ describe.skipIf(!ready)('strata daemon auto-start (private paths)', () => {
       if (fs.existsSync(f) && alive(pidOf(f))) process.kill(pidOf(f), 'SIGKILL');
     }
     for (const m of mountsBelow(dir).reverse()) spawnSync('umount', ['-l', m]);
+    // The default bridge and its filter rules outlive the engine (as docker0's do dockerd).
     spawnSync('ip', ['link', 'del', bridge]);
+    unisolateBridge(bridge);
+    expect(spawnSync('iptables', ['-S'], { encoding: 'utf8' }).stdout).not.toContain(` ${bridge} `);
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManagerDaemon, mountsBelow } from '@strata/manager/testing';
 import { PrivateContainerd, sleep } from '@strata/shim/testing';
+import { unisolateBridge } from '../src/network/isolation';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const engineBin = path.join(repo, 'layers/engine/dist/strata-engine.mjs');
@@ -187,7 +188,10 @@ export class EngineDaemon {
     for (const id of this.ctr(['c', 'ls', '-q']).stdout.split('\n').filter(Boolean)) this.ctr(['c', 'rm', id]);
     this.manager.stop();
     for (const m of mountsBelow(this.dir).reverse()) spawnSync('umount', ['-l', m]);
+    // The default bridge outlives the engine, with its filter rules (as docker0 does dockerd):
+    // the test takes down both.
     spawnSync('ip', ['link', 'del', this.bridge]);
+    unisolateBridge(this.bridge);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

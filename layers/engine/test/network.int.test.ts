@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inNetns, netnsExists } from '@strata/cni';
 import { bridgePorts, fetchTcp, havePlugins, haveTools, iptablesLines, isRoot, linkExists, pingFrom, reservedIps, serveInNetns } from '@strata/cni/testing';
 import { NetworkController } from '../src/network/index';
+import { unisolateBridge } from '../src/network/isolation';
 import { hostRoutes, overlaps, parseCidr } from '../src/network/subnets';
 
 const pid = process.pid;
@@ -44,12 +45,15 @@ describe.skipIf(!ready)('NetworkController', () => {
     await ctl.remove(USER_NET).catch(() => undefined);
     ctl.close();
     for (const d of devices) if (linkExists(d)) await import('node:child_process').then((cp) => cp.spawnSync('ip', ['link', 'del', d]));
+    // The default network stays (as docker0 does), rules included: the test takes them down.
+    unisolateBridge(DEFAULT_BRIDGE);
     // leak check over the whole run
     for (const id of Object.values(ids)) {
       expect(existsSync(`/run/netns/strata-${id}`)).toBe(false);
       expect(iptablesLines(id)).toEqual([]);
     }
     for (const d of devices) expect(linkExists(d)).toBe(false);
+    for (const d of devices) expect(iptablesLines(d)).toEqual([]);
     rmSync(root, { recursive: true, force: true });
   });
 

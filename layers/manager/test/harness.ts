@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Cgroup } from '@strata/linux';
 import { sleep } from '@strata/shim/testing';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -102,6 +103,18 @@ export class ManagerDaemon {
     // Snapshot mounts made by a test (views) must be gone before the dirs go.
     for (const m of mountsBelow(this.dir).reverse()) spawnSync('umount', ['-l', m]);
     fs.rmSync(this.dir, { recursive: true, force: true });
+    // Containers get the cgroup /<namespace>/<id> (as with containerd); the runtime removes <id>
+    // on delete, the namespace's own cgroup stays. Remove ours once it is empty: another daemon
+    // of this test process (same namespace) may still use it, and then its stop() does it.
+    // (On a hybrid host runc makes it in the unified hierarchy too.)
+    const cg = Cgroup.open(`/${this.ns}`);
+    for (const d of new Set([...Object.values(cg.dirs()), ...(cg.layout.unified ? [path.join(cg.layout.unified, this.ns)] : [])])) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        // gone already, or still in use
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cgroup } from '@strata/linux';
 import { busyboxRootfs, isRoot, built, runtimeBin, uniqueId } from './helpers';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
@@ -48,6 +49,11 @@ describe.skipIf(!isRoot || !built || !has('containerd') || !has('ctr'))('contain
     daemon?.kill('SIGTERM');
     sleep(500);
     fs.rmSync(dir, { recursive: true, force: true });
+    // ctr puts a container's cgroup at /<namespace>/<id>. The runtime removes the leaf on delete;
+    // the namespace's own cgroup stays (under real containerd too), so the test removes its own.
+    const parent = Cgroup.open(`/${ns}`);
+    parent.destroy();
+    expect(parent.exists()).toBe(false);
   });
 
   it('ctr run --rm runs a container through the shim and strata-runtime', () => {
