@@ -296,14 +296,16 @@ function checkpointLeaveRunning(t: Target, runtime: string, id: string): void {
 const runtimes = ['io.containerd.strata.v2', ...(has('containerd-shim-runc-v2') && has('runc') ? ['io.containerd.runc.v2'] : [])];
 
 describe.skipIf(!ready || !criuWorks)('checkpoint/restore with CRIU through strata-manager', () => {
-  const m = new ManagerDaemon(SHIM_CONFIG);
+  // made in beforeAll: a skipped describe (no CRIU) must not leave the daemon's temp dir behind
+  let m: ManagerDaemon;
   let t: Target;
   beforeAll(() => {
+    m = new ManagerDaemon(SHIM_CONFIG);
     m.start();
     expect(m.ctr(['images', 'import', defaultImage]).status).toBe(0);
     t = { sock: m.sock, ns: m.ns, strataCtr: strataCtrOn(m.sock, m.ns) };
   }, SLOW_MS);
-  afterAll(() => m.stop());
+  afterAll(() => m?.stop());
 
   for (const runtime of runtimes) {
     const short = runtime.split('.')[2];
@@ -340,14 +342,15 @@ describe.skipIf(!ready || !criuWorks)('checkpoint/restore with CRIU through stra
 });
 
 describe.skipIf(!ready || !criuWorks || !has('containerd'))('strata-ctr checkpoint/restore against the real containerd', () => {
-  const ctd = new PrivateContainerd(['containerd-shim-strata-v2']);
+  let ctd: PrivateContainerd;
   let t: Target;
   beforeAll(() => {
+    ctd = new PrivateContainerd(['containerd-shim-strata-v2']);
     ctd.start();
     expect(ctd.ctr(['images', 'import', defaultImage]).status).toBe(0);
     t = { sock: ctd.sock, ns: ctd.ns, strataCtr: strataCtrOn(ctd.sock, ctd.ns) };
   }, SLOW_MS);
-  afterAll(() => ctd.stop());
+  afterAll(() => ctd?.stop());
 
   it('containers checkpoint --task --exit and containers restore --live: the counter continues', () => {
     checkpointExitRestore(t, 'io.containerd.strata.v2', 'ctd-cx');

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { chainIds } from '../src/client/unpack';
 import { containerSpec } from '../src/client/spec';
 import { loadConfig } from '../src/config';
@@ -47,8 +47,12 @@ describe('filters (containerd syntax)', () => {
 });
 
 describe('config and flags', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
   const write = (text: string) => {
-    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-cfg-')), 'config.toml');
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-cfg-'));
+    dirs.push(d);
+    const f = path.join(d, 'config.toml');
     fs.writeFileSync(f, text);
     return f;
   };

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { validateSpec, validateState, parseSpecFile, defaultSpec, formatIssue, getPointer, OciError } from '../src';
 
 const valid = () => JSON.parse(JSON.stringify(defaultSpec()));
@@ -80,6 +80,7 @@ describe('validateSpec', () => {
 
 describe('parseSpecFile', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-oci-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   it('reports bad JSON with a line and column', () => {
     const f = path.join(dir, 'bad.json');
     fs.writeFileSync(f, '{\n  "ociVersion": "1.0.2",\n  oops\n}');
@@ -120,9 +121,13 @@ describe('state documents', () => {
 describe.skipIf(!has('runc'))('interop with the configs real runtimes write', () => {
   const gen = (args: string[]) => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-spec-'));
-    const r = spawnSync(args[0], [...args.slice(1)], { cwd: d, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    return JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8'));
+    try {
+      const r = spawnSync(args[0], [...args.slice(1)], { cwd: d, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(fs.readFileSync(path.join(d, 'config.json'), 'utf8'));
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
   };
   it('runc spec and runc spec --rootless validate and equal defaultSpec()', () => {
     const runc = gen(['runc', 'spec']);

@@ -8,9 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCgroupLayout } from '@strata/linux';
-import { baseConfig, built, isRoot, leaks, runtimeBin, sandbox, uniqueId } from './helpers';
+import { baseConfig, built, isRoot, leaks, runtimeBin, sandbox, uniqueId, type Sandbox } from './helpers';
 
 const pureV2 = (() => {
   try {
@@ -21,11 +21,14 @@ const pureV2 = (() => {
 })();
 
 describe.skipIf(!isRoot || !built || !pureV2)('a container without cgroupsPath, run from a busy cgroup (v2)', () => {
-  const sb = sandbox();
+  let sb: Sandbox; // made in beforeAll: a skipped describe must not leave its temp dir
   const parent = path.join('/sys/fs/cgroup', uniqueId('strata-caller'));
   const unit = path.join(parent, 'unit.service');
+  beforeAll(() => {
+    sb = sandbox();
+  });
   afterAll(() => {
-    sb.cleanup();
+    sb?.cleanup();
     for (const d of [unit, parent]) {
       try {
         fs.rmdirSync(d);

@@ -33,6 +33,7 @@ describe.skipIf(!built)('strata-runtime command line', () => {
     const again = rt(['spec'], a);
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('File config.json exists. Remove it first.');
+    for (const d of [a, b]) fs.rmSync(d, { recursive: true, force: true });
   });
 
   it('features is a valid features.md document', () => {
@@ -52,6 +53,7 @@ describe.skipIf(!built)('strata-runtime command line', () => {
     const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.at(-1)).toMatchObject({ level: 'error', msg: expect.stringContaining('does not exist') });
     expect(Date.parse(lines.at(-1).time)).toBeGreaterThan(0);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('kill understands signal names and numbers, and refuses unknown ones', () => {

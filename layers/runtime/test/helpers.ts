@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const runtimeBin = path.join(repo, 'layers/runtime/dist/strata-runtime.mjs');
@@ -14,6 +15,28 @@ export const isRoot = process.getuid?.() === 0;
 export const built = fs.existsSync(runtimeBin) && fs.existsSync(path.join(repo, 'layers/runtime/dist/strata-init'));
 
 let sharedRootfs: string | undefined;
+
+// The shared rootfs goes when the test file is done (registered here, at import time, so every
+// file that uses it cleans up). Not while something is mounted below it: a leaked mount is
+// reported by the leak checks, and a recursive delete would reach into it.
+afterAll(() => {
+  if (!sharedRootfs) return;
+  const dir = path.dirname(sharedRootfs);
+  if (mountsBelow(dir).length === 0) fs.rmSync(dir, { recursive: true, force: true });
+  sharedRootfs = undefined;
+});
+
+/** Mount points at or below `dir` (from /proc/self/mountinfo; octal escapes decoded). */
+export function mountsBelow(dir: string): string[] {
+  const unescape = (m: string) => m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m)
+    .map(unescape)
+    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+}
 
 /** A busybox rootfs shared by the tests of one file (read-only use: tests copy when they write). */
 export function busyboxRootfs(): string {

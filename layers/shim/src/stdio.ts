@@ -11,7 +11,10 @@
 // shim keeps a reader open too): writes then wait when nobody reads, they do not fail. The stdin
 // FIFO is opened read-only and non-blocking: Linux reports hang-up on such a FIFO only after a
 // writer has come and gone (pipe_poll compares the writer counter), so the copy waits for the
-// client, and the client closing its end is the process's EOF. CloseIO ends stdin too; ctr
+// client, and the client closing its end is the process's EOF. When an output copy reaches EOF (the
+// process and every child holding the pipe closed it), the shim flushes and closes that FIFO
+// end, as the runc shim's copyPipes does: the client reads EOF as soon as the output is complete,
+// not only at Delete (CRI's ExecSync and `ctr task exec` wait for that EOF). CloseIO ends stdin too; ctr
 // relies on the EOF, as it may see its own stdin end before it has the task to call CloseIO on.
 // With a terminal the runtime sends the pty master over a console socket (ConsoleSocket below)
 // and the shim copies stdin -> master -> stdout.
@@ -47,7 +50,7 @@ export class ProcessIO {
   private stdinWriter?: net.Socket;
   private stdinSource?: net.Socket;
   private copies: Promise<void>[] = [];
-  /** The FIFO ends the shim writes into; closed (after a flush) when the process is deleted. */
+  /** The FIFO ends the shim writes into; each closed (after a flush) at its copy's EOF, the rest at Delete. */
   private dests: net.Socket[] = [];
   private cleanups: (() => void)[] = [];
   private master = -1;
@@ -98,7 +101,7 @@ export class ProcessIO {
     const [r, w] = pipe();
     this.containerEnds.push(w);
     const dest = this.fifoWriter(target);
-    this.copies.push(copy(new net.Socket({ fd: r, readable: true, writable: false }), dest));
+    this.copies.push(copy(new net.Socket({ fd: r, readable: true, writable: false }), dest).then(() => closeAfterFlush(dest)));
     return w;
   }
 
@@ -161,7 +164,8 @@ export class ProcessIO {
     const reader = new tty.ReadStream(master);
     reader.on('error', () => undefined); // EIO when the last slave closes: the process ended
     if (this.paths.stdout) {
-      this.copies.push(copy(reader, this.fifoWriter(this.paths.stdout)));
+      const dest = this.fifoWriter(this.paths.stdout);
+      this.copies.push(copy(reader, dest).then(() => closeAfterFlush(dest)));
     } else reader.resume();
     if (this.paths.stdin) {
       const src = new net.Socket({ fd: openFifo(this.paths.stdin, 'read'), readable: true, writable: false });
@@ -255,6 +259,16 @@ function copy(src: NodeJS.ReadableStream & { on: net.Socket['on'] }, dest: net.S
     src.on('close', () => resolve());
     src.pipe(dest, { end: false });
   });
+}
+
+/**
+ * The copy into `dest` is over: close our FIFO end once what is queued has been written, so the
+ * reader sees EOF. Not awaited: with nobody reading a full FIFO the flush waits, and Delete's
+ * close() ends the wait (it destroys what is still open).
+ */
+function closeAfterFlush(dest: net.Socket): void {
+  if (dest.destroyed) return;
+  dest.end(() => dest.destroy());
 }
 
 function writeAll(fd: number, b: Buffer): void {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { packAny, RuncOptionsType, RuntimeOptionsType } from '../src/proto';
 import { parseRuntimeConfig, runtimeOptions } from '../src/runtimeOptions';
 
@@ -13,7 +13,9 @@ describe('runtime options', () => {
   });
 
   it('reads a runtimeoptions.v1.Options config file (ctr --runtime-config-path)', () => {
-    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'strata-ro-')), 'runtime.toml');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-ro-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const f = path.join(dir, 'runtime.toml');
     fs.writeFileSync(f, '# engine for this runtime\nBinaryName = "runc"  # the engine\nRoot = \'/run/strata-runc\'\nSystemdCgroup = false\n');
     expect(runtimeOptions(packAny(RuntimeOptionsType, { typeUrl: 'x', configPath: f }))).toEqual({ binaryName: 'runc', root: '/run/strata-runc', systemdCgroup: false });
     expect(runtimeOptions(packAny(RuntimeOptionsType, { configBody: Buffer.from('BinaryName = "crun"') }))).toEqual({ binaryName: 'crun' });

@@ -79,7 +79,8 @@ describe.skipIf(!isRoot || !built)('a shim over ttrpc, as containerd drives it',
         await h.call('Start', { id });
         const spec = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')).process;
         const execs = ['a', 'b', 'c'];
-        const eios = Object.fromEntries(execs.map((e) => [e, h.io(`${id}-${e}`)]));
+        // read-only FIFO ends for a and b: their EOF is part of the contract checked below
+        const eios = Object.fromEntries(execs.map((e) => [e, h.io(`${id}-${e}`, { eof: e !== 'c' })]));
         for (const e of execs) {
           const p = { ...spec, args: e === 'c' ? ['sleep', '60'] : ['sh', '-c', `echo exec ${e}; exit ${e === 'a' ? 3 : 5}`] };
           await h.call('Exec', { id, execId: e, stdin: '', stdout: eios[e].stdout.path, stderr: eios[e].stderr.path, spec: { typeUrl: 'types.containerd.io/opencontainers/runtime-spec/1/Process', value: Buffer.from(JSON.stringify(p)) } });
@@ -91,6 +92,9 @@ describe.skipIf(!isRoot || !built)('a shim over ttrpc, as containerd drives it',
         expect(waits.map((w) => w.exitStatus)).toEqual([3, 5]);
         // Wait may answer before the output copy has drained (as with the runc shim): poll.
         expect(await eventually(() => eios.a.stdout.text === 'exec a\n' && eios.b.stdout.text === 'exec b\n'), eios.a.stdout.text + eios.b.stdout.text).toBe(true);
+        // The shim closes an output FIFO once the process's output is complete, before Delete:
+        // ExecSync and `ctr task exec` finish on that EOF (containerd's copyPipes closes it too).
+        expect(await eventually(() => ['a', 'b'].every((e) => eios[e].stdout.ended && eios[e].stderr.ended)), 'EOF on the exec FIFOs before Delete').toBe(true);
         await h.call('Kill', { id, execId: 'c', signal: 9, all: false });
         expect((await h.call('Wait', { id, execId: 'c' })).exitStatus).toBe(137);
         for (const e of execs) await h.call('Delete', { id, execId: e });

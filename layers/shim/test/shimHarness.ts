@@ -19,11 +19,19 @@ export interface RecordedEvent {
 /** A FIFO the test holds open read-write (never EOF), collecting what the shim writes into it. */
 class FifoReader {
   text = '';
+  /** End-of-file seen: every writer (the shim) closed its end. Only with `eof` (read-only open). */
+  ended = false;
   private readonly socket: net.Socket;
-  constructor(readonly path: string) {
+  /**
+   * `eof`: open read-only, as ctr and the CRI do, so the shim closing its end reads as EOF (Linux
+   * reports no hang-up before a first writer has come). Otherwise read-write: never EOF.
+   */
+  constructor(readonly path: string, eof = false) {
     spawnSync('mkfifo', ['-m', '0600', path]);
-    this.socket = new net.Socket({ fd: fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK), readable: true, writable: false });
+    const mode = eof ? fs.constants.O_RDONLY : fs.constants.O_RDWR;
+    this.socket = new net.Socket({ fd: fs.openSync(path, mode | fs.constants.O_NONBLOCK), readable: true, writable: false });
     this.socket.on('data', (d: Buffer) => (this.text += d.toString()));
+    this.socket.on('end', () => (this.ended = true));
     this.socket.on('error', () => undefined);
   }
   close(): void {
@@ -109,7 +117,7 @@ export class ShimHarness {
   }
 
   /** FIFOs for one process, named as containerd names them. */
-  io(name: string): TaskIo {
+  io(name: string, o: { eof?: boolean } = {}): TaskIo {
     const d = path.join(this.dir, 'fifo');
     fs.mkdirSync(d, { recursive: true });
     const stdin = path.join(d, `${name}-stdin`);
@@ -117,8 +125,8 @@ export class ShimHarness {
     const inFd = fs.openSync(stdin, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
     const io: TaskIo = {
       stdin,
-      stdout: new FifoReader(path.join(d, `${name}-stdout`)),
-      stderr: new FifoReader(path.join(d, `${name}-stderr`)),
+      stdout: new FifoReader(path.join(d, `${name}-stdout`), o.eof),
+      stderr: new FifoReader(path.join(d, `${name}-stderr`), o.eof),
       write: (text) => void fs.writeSync(inFd, text),
       close: () => {
         io.stdout.close();
