@@ -4,13 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { flock, mkfifo, socketpair, sendFds, recvFds, openpty, setWinsize, getWinsize, close, SyscallError, mount, umount2, MNT_DETACH } from '../src/sys';
+import { flock, mkfifo, socketpair, sendFds, recvFds, openpty, setWinsize, getWinsize, close, SyscallError, mount, umount2, MNT_DETACH, readMountInfo } from '../src/sys';
 
 describe.skipIf(process.getuid?.() !== 0)('libc bindings', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-sys-'));
-  // not while the tmpfs test's mount is still there (it failed): rm would not cross it anyway
+  // not while the tmpfs test's mount is still there (it failed): a recursive rm would reach into it
   afterAll(() => {
-    if (!fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(dir)) fs.rmSync(dir, { recursive: true, force: true });
+    if (!readMountInfo().some((m) => m.mountPoint.startsWith(`${dir}/`))) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('flock excludes a second process', () => {

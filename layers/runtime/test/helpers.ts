@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
+import { readMountInfo } from '@strata/linux';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const runtimeBin = path.join(repo, 'layers/runtime/dist/strata-runtime.mjs');
@@ -22,21 +23,10 @@ let sharedRootfs: string | undefined;
 afterAll(() => {
   if (!sharedRootfs) return;
   const dir = path.dirname(sharedRootfs);
-  if (mountsBelow(dir).length === 0) fs.rmSync(dir, { recursive: true, force: true });
+  const mounted = readMountInfo().some((m) => m.mountPoint === dir || m.mountPoint.startsWith(`${dir}/`));
+  if (!mounted) fs.rmSync(dir, { recursive: true, force: true });
   sharedRootfs = undefined;
 });
-
-/** Mount points at or below `dir` (from /proc/self/mountinfo; octal escapes decoded). */
-export function mountsBelow(dir: string): string[] {
-  const unescape = (m: string) => m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return fs
-    .readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m): m is string => !!m)
-    .map(unescape)
-    .filter((m) => m === dir || m.startsWith(`${dir}/`));
-}
 
 /** A busybox rootfs shared by the tests of one file (read-only use: tests copy when they write). */
 export function busyboxRootfs(): string {

@@ -16,7 +16,7 @@ export interface RecordedEvent {
   type: string;
 }
 
-/** A FIFO the test holds open read-write (never EOF), collecting what the shim writes into it. */
+/** A FIFO the test reads, collecting what the shim writes into it (read-write: never EOF; see `eof`). */
 class FifoReader {
   text = '';
   /** End-of-file seen: every writer (the shim) closed its end. Only with `eof` (read-only open). */
